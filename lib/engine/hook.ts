@@ -1,0 +1,70 @@
+/**
+ * The contract between the event engine and everything that reacts to events: built-in hooks
+ * (`hooks/`), YAML rules and typed `reactor.config.ts` handlers are all adapted to {@link Hook}.
+ *
+ * @module
+ */
+import type { DockerClient } from "../docker/client.ts";
+import type { ContainerInfo, ReactorEvent } from "../docker/types.ts";
+import type { Exec } from "../exec/run.ts";
+import type { Log } from "../log.ts";
+
+/** What a handler knows about the engine an event came from. */
+export interface HostContext {
+  /** Configured host id (`default`, `local`, …). */
+  readonly id: string;
+  /** Engine name from `/info` (falls back to the host id). */
+  readonly name: string;
+  /** Engine API client for this host. */
+  readonly docker: DockerClient;
+  /** True when the engine is a rootless dockerd (`/info` security options). */
+  readonly rootless: boolean;
+  /** True when the engine runs on this machine (unix socket or managed): nsenter is possible. */
+  readonly local: boolean;
+}
+
+/** Everything a hook receives for one event. */
+export interface HandlerContext {
+  readonly event: ReactorEvent;
+  /**
+   * The inspected container for container events. For `die`/`destroy` (or a container that is
+   * already gone) this is the last known inspect data; undefined when reactor never saw it.
+   */
+  readonly container: ContainerInfo | undefined;
+  readonly host: HostContext;
+  /** Logger with host/container/action fields bound. */
+  readonly log: Log;
+  /** Aborted when the handler's timeout expires or reactor shuts down. */
+  readonly signal: AbortSignal;
+  /** The single spawn point (argv only, never a shell). */
+  readonly exec: Exec;
+}
+
+/** Why a hook is being called. */
+export type Trigger =
+  /** A real event from the stream, or a start synthesized for a container whose start was missed. */
+  | "event"
+  /**
+   * A resync found this container running and its start was already handled earlier: level-
+   * triggered hooks re-assert desired state here (idempotently).
+   */
+  | "resync";
+
+/** A unit of reaction. */
+export interface Hook {
+  /** Stable name used in logs, metrics and `reactor check` tables. */
+  readonly name: string;
+  /** Cheap pre-filter on the raw event (no inspect yet). */
+  wants(event: ReactorEvent): boolean;
+  /** React to an event. Throwing marks the event as failed for this hook (logged, counted). */
+  handle(ctx: HandlerContext): Promise<void>;
+  /**
+   * Optional: called on every resync for every running container whose start was already
+   * handled. Level-triggered hooks (label networking) re-apply their state here.
+   */
+  resync?(ctx: HandlerContext): Promise<void>;
+  /** Optional per-hook timeout in milliseconds (default: the engine's handler timeout). */
+  readonly timeoutMs?: number;
+  /** Optional: release resources on shutdown or config reload. */
+  close?(): Promise<void>;
+}

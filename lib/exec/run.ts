@@ -1,0 +1,175 @@
+/**
+ * The single place where reactor spawns processes. Always an argv array, never a shell.
+ *
+ * @module
+ */
+import { CommandError } from "../errors.ts";
+
+/** Options for {@link exec}. */
+export interface ExecOptions {
+  /** Extra environment variables (merged over the inherited environment unless `clearEnv`). */
+  env?: Record<string, string>;
+  /** Start from an empty environment (plus `env`). */
+  clearEnv?: boolean;
+  /** Working directory. */
+  cwd?: string;
+  /** Data written to stdin, then stdin is closed. Without it stdin is /dev/null. */
+  stdin?: string | Uint8Array;
+  /** Kill the process (SIGTERM, then SIGKILL 2 s later) after this many milliseconds. */
+  timeoutMs?: number;
+  /** Abort (same kill sequence) when this signal fires. */
+  signal?: AbortSignal;
+  /** Exit codes that count as success (default `[0]`). */
+  okCodes?: readonly number[];
+  /** Called once per complete output line (for streaming output into the log). */
+  onLine?: (stream: "stdout" | "stderr", line: string) => void;
+  /** Cap for captured stdout/stderr each, in bytes (default 1 MiB). Lines still stream. */
+  maxCapture?: number;
+  /** uid/gid to run as (root only). */
+  uid?: number;
+  gid?: number;
+}
+
+/** What a finished process produced. */
+export interface ExecResult {
+  argv: readonly string[];
+  code: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+/** Signature of {@link exec}; handlers and hooks receive one so tests can substitute it. */
+export type Exec = (argv: readonly string[], opts?: ExecOptions) => Promise<ExecResult>;
+
+const KILL_GRACE_MS = 2000;
+
+/**
+ * Run `argv[0]` with `argv.slice(1)` as arguments. Resolves when the process exits with an
+ * allowed code; otherwise rejects with a {@link CommandError} naming the argv and stderr tail.
+ *
+ * @example
+ * ```ts ignore
+ * const r = await exec(["ip", "-j", "route"], { timeoutMs: 5000 });
+ * ```
+ */
+export async function exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  if (argv.length === 0 || !argv[0]) throw new TypeError("exec() needs a non-empty argv");
+  const started = performance.now();
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(argv[0], {
+      args: argv.slice(1) as string[],
+      env: opts.env,
+      clearEnv: opts.clearEnv,
+      cwd: opts.cwd,
+      uid: opts.uid,
+      gid: opts.gid,
+      stdin: opts.stdin === undefined ? "null" : "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new CommandError({ argv, code: null, stderr: "", reason: "not-found" });
+    }
+    throw new CommandError({
+      argv,
+      code: null,
+      stderr: "",
+      reason: "spawn",
+      detail: err instanceof Error ? err.message : String(err),
+    });
+  }
+
+  let killedFor: "timeout" | "aborted" | undefined;
+  let killTimer: ReturnType<typeof setTimeout> | undefined;
+  const kill = (why: "timeout" | "aborted") => {
+    if (killedFor) return;
+    killedFor = why;
+    try {
+      child.kill("SIGTERM");
+    } catch { /* already gone */ }
+    killTimer = setTimeout(() => {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already gone */ }
+    }, KILL_GRACE_MS);
+  };
+  const timer = opts.timeoutMs !== undefined && opts.timeoutMs > 0
+    ? setTimeout(() => kill("timeout"), opts.timeoutMs)
+    : undefined;
+  const onAbort = () => kill("aborted");
+  if (opts.signal?.aborted) onAbort();
+  opts.signal?.addEventListener("abort", onAbort, { once: true });
+
+  const max = opts.maxCapture ?? 1 << 20;
+  const writeStdin = async () => {
+    if (opts.stdin === undefined) return;
+    const w = child.stdin.getWriter();
+    try {
+      await w.write(
+        typeof opts.stdin === "string" ? new TextEncoder().encode(opts.stdin) : opts.stdin,
+      );
+      await w.close();
+    } catch {
+      // the program did not read its stdin: not our failure
+    }
+  };
+  try {
+    const [stdout, stderr, status] = await Promise.all([
+      collect(child.stdout, "stdout", max, opts.onLine),
+      collect(child.stderr, "stderr", max, opts.onLine),
+      child.status,
+      writeStdin(),
+    ]);
+    const durationMs = performance.now() - started;
+    if (killedFor) {
+      throw new CommandError({
+        argv,
+        code: status.code,
+        stderr,
+        stdout,
+        reason: killedFor,
+        detail: killedFor === "timeout" ? `${opts.timeoutMs} ms` : undefined,
+      });
+    }
+    const ok = opts.okCodes ?? [0];
+    if (!ok.includes(status.code)) {
+      throw new CommandError({ argv, code: status.code, stderr, stdout, reason: "exit" });
+    }
+    return { argv, code: status.code, stdout, stderr, durationMs };
+  } finally {
+    clearTimeout(timer);
+    clearTimeout(killTimer);
+    opts.signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+async function collect(
+  stream: ReadableStream<Uint8Array>,
+  name: "stdout" | "stderr",
+  max: number,
+  onLine?: (stream: "stdout" | "stderr", line: string) => void,
+): Promise<string> {
+  let captured = "";
+  let pending = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of stream) {
+    const text = decoder.decode(chunk, { stream: true });
+    if (captured.length < max) captured += text.slice(0, max - captured.length);
+    if (onLine) {
+      pending += text;
+      let i: number;
+      while ((i = pending.indexOf("\n")) >= 0) {
+        onLine(name, pending.slice(0, i));
+        pending = pending.slice(i + 1);
+      }
+    }
+  }
+  const rest = decoder.decode();
+  if (captured.length < max) captured += rest;
+  pending += rest;
+  if (onLine && pending) onLine(name, pending);
+  return captured;
+}
