@@ -1,0 +1,150 @@
+/**
+ * Loaded config → engine {@link Hook}s. A YAML rule becomes a hook that renders its argv per
+ * element and runs it through `ctx.exec` (never a shell); a TS handler becomes a hook that calls
+ * the user's function with the extended {@link Context}.
+ *
+ * @module
+ */
+import type { HandlerContext, Hook } from "../engine/hook.ts";
+import type { ReactorEvent } from "../docker/types.ts";
+import { CommandError, errorMessage } from "../errors.ts";
+import { containerFromEvent, makeContext } from "./context.ts";
+import type { BuiltinSettings, HandlerSpec, LoadedConfig, RuleSpec } from "./model.ts";
+import { renderTemplate, type TemplateInput, templateKeys } from "./template.ts";
+
+/** Maximum wait between retries. */
+export const MAX_BACKOFF_MS = 300_000;
+
+/** What a rule would run for one event. */
+export interface RulePlan {
+  argv: string[];
+  env: Record<string, string>;
+  cwd?: string;
+  /** Keys that rendered empty (e.g. `%%ip%%` with no container network). */
+  emptyKeys: string[];
+}
+
+/** Render a rule's argv, env and cwd for one event. */
+export function planRule(rule: RuleSpec, input: Omit<TemplateInput, "network">): RulePlan {
+  const full: TemplateInput = { ...input, network: rule.network };
+  const emptyKeys = new Set<string>();
+  const render = (t: RuleSpec["run"][number]) => {
+    for (const k of templateKeys(t)) {
+      if (renderTemplate({ source: k, parts: [{ key: k }] }, full) === "") emptyKeys.add(k);
+    }
+    return renderTemplate(t, full);
+  };
+  const argv = rule.run.map(render);
+  const env: Record<string, string> = {};
+  for (const [k, t] of rule.env) env[k] = render(t);
+  return { argv, env, cwd: rule.cwd, emptyKeys: [...emptyKeys] };
+}
+
+function hostsOk(hosts: readonly string[] | undefined, ev: ReactorEvent): boolean {
+  return !hosts || hosts.includes(ev.hostId);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Total time budget of a rule with retries (per-attempt timeout × attempts + backoffs). */
+export function ruleBudgetMs(rule: RuleSpec): number | undefined {
+  if (rule.timeoutMs === undefined) return undefined;
+  let total = rule.timeoutMs * (rule.retries + 1) + 1000;
+  for (let i = 0; i < rule.retries; i++) total += Math.min(rule.backoffMs * 2 ** i, MAX_BACKOFF_MS);
+  return total;
+}
+
+/** A YAML rule as a hook. */
+export function ruleHook(rule: RuleSpec): Hook {
+  const lastRun = new Map<string, number>();
+  const debounced = (ev: ReactorEvent): boolean => {
+    if (!rule.debounceMs) return false;
+    const key = `${ev.hostId}/${ev.type}/${ev.actor.id}`;
+    const now = performance.now();
+    const last = lastRun.get(key);
+    if (last !== undefined && now - last < rule.debounceMs) return true;
+    lastRun.set(key, now);
+    if (lastRun.size > 4096) {
+      for (const [k, t] of lastRun) if (now - t >= rule.debounceMs) lastRun.delete(k);
+    }
+    return false;
+  };
+  return {
+    name: `rule:${rule.name}`,
+    timeoutMs: ruleBudgetMs(rule),
+    wants: (ev) => hostsOk(rule.hosts, ev) && rule.match(ev),
+    async handle(ctx: HandlerContext): Promise<void> {
+      const log = ctx.log.child({ rule: rule.name });
+      if (debounced(ctx.event)) {
+        log.debug("rule skipped: debounced", { debounceMs: rule.debounceMs });
+        return;
+      }
+      const plan = planRule(rule, { event: ctx.event, container: ctx.container, host: ctx.host });
+      if (plan.emptyKeys.length) {
+        log.warn("template keys rendered empty", { keys: plan.emptyKeys.join(",") });
+      }
+      for (let attempt = 0;; attempt++) {
+        try {
+          const r = await ctx.exec(plan.argv, {
+            env: plan.env,
+            cwd: plan.cwd,
+            timeoutMs: rule.timeoutMs,
+            signal: ctx.signal,
+            onLine: (stream, line) => log.debug(line, { stream }),
+          });
+          log.info("rule ran", { argv0: plan.argv[0], durationMs: Math.round(r.durationMs) });
+          return;
+        } catch (err) {
+          if (ctx.signal.aborted || attempt >= rule.retries) throw err;
+          if (err instanceof CommandError && err.reason === "aborted") throw err;
+          const wait = Math.min(rule.backoffMs * 2 ** attempt, MAX_BACKOFF_MS);
+          log.warn("rule failed, retrying", { attempt: attempt + 1, of: rule.retries + 1, waitMs: wait, error: errorMessage(err) });
+          await sleep(wait, ctx.signal);
+        }
+      }
+    },
+  };
+}
+
+/** A TS handler as a hook. */
+export function handlerHook(h: HandlerSpec): Hook {
+  return {
+    name: `ts:${h.name}`,
+    timeoutMs: h.timeoutMs,
+    wants: (ev) => hostsOk(h.hosts, ev) && h.match(ev),
+    async handle(ctx: HandlerContext): Promise<void> {
+      const container = ctx.container ??
+        (ctx.event.type === "container" ? containerFromEvent(ctx.event) : undefined);
+      if (h.needsContainer && !container) return;
+      await h.run(container, makeContext({ ...ctx, log: ctx.log.child({ handler: h.name }) }));
+    },
+  };
+}
+
+/** Builds the built-in hooks (label networking, scripts, …) from their settings. */
+export type BuiltinFactory = (settings: BuiltinSettings) => Hook[];
+
+/**
+ * All hooks of a loaded config, in run order: built-ins first (they set up networking that
+ * user handlers may rely on), then YAML rules in file order, then TS handlers.
+ */
+export function configHooks(cfg: LoadedConfig, builtins?: BuiltinFactory): Hook[] {
+  return [
+    ...(builtins ? builtins(cfg.builtins) : []),
+    ...cfg.rules.map(ruleHook),
+    ...cfg.handlers.map(handlerHook),
+  ];
+}

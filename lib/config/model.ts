@@ -1,0 +1,86 @@
+/**
+ * The loaded, validated form of all config files: what `reactor check` prints and what
+ * `hooks.ts` turns into engine {@link Hook}s.
+ *
+ * @module
+ */
+import type { EventMatcher } from "./match.ts";
+import type { Template } from "./template.ts";
+import type { EventHandler, LabelsHookSettings, ScriptsHookSettings } from "./types.ts";
+
+/** One YAML rule (`events_reactor.<name>`). */
+export interface RuleSpec {
+  readonly kind: "rule";
+  readonly name: string;
+  /** `file:line:col` of the rule's key. */
+  readonly origin: string;
+  readonly match: EventMatcher;
+  readonly run: readonly Template[];
+  readonly env: readonly (readonly [string, Template])[];
+  readonly cwd?: string;
+  /** Network whose IP `%%ip%%` gives. */
+  readonly network?: string;
+  /** Only events from these host ids (undefined: all). */
+  readonly hosts?: readonly string[];
+  /** Per-attempt time limit. */
+  readonly timeoutMs?: number;
+  /** Extra attempts after a failure. */
+  readonly retries: number;
+  /** Wait before the first retry; doubled for each further one (capped at 5 minutes). */
+  readonly backoffMs: number;
+  /** Skip repeats for the same container within this window (leading edge). */
+  readonly debounceMs?: number;
+}
+
+/** Handler keys of a TS config. */
+export type HandlerKey =
+  | "onCreate"
+  | "onStart"
+  | "onStop"
+  | "onDie"
+  | "onDestroy"
+  | "onHealthy"
+  | "onUnhealthy"
+  | "onEvent"
+  | "on";
+
+/** One TS handler (`onStart`, `on[2]`, …). */
+export interface HandlerSpec {
+  readonly kind: "handler";
+  readonly name: string;
+  /** `file: onStart` / `file: on[2]`. */
+  readonly origin: string;
+  readonly key: HandlerKey;
+  readonly match: EventMatcher;
+  /** Lifecycle handlers only run for container events and always get a container. */
+  readonly needsContainer: boolean;
+  readonly hosts?: readonly string[];
+  readonly timeoutMs?: number;
+  readonly run: EventHandler;
+}
+
+/** Built-in hook settings after merging all files (`false` = off). */
+export interface BuiltinSettings {
+  labels: false | LabelsHookSettings;
+  scripts: false | ScriptsHookSettings;
+}
+
+/** Everything loaded from the config files. */
+export interface LoadedConfig {
+  /** Absolute paths, in load order ([] = embedded default). */
+  readonly files: readonly string[];
+  readonly rules: readonly RuleSpec[];
+  readonly handlers: readonly HandlerSpec[];
+  readonly builtins: BuiltinSettings;
+  /** The raw `docker:` section (multi-host settings, validated by the hosts code). */
+  readonly docker?: { readonly value: unknown; readonly file: string };
+}
+
+/** What one file contributes. */
+export interface ConfigPart {
+  rules: RuleSpec[];
+  handlers: HandlerSpec[];
+  /** Only the keys this file sets. */
+  builtins: Partial<BuiltinSettings>;
+  docker?: unknown;
+}

@@ -1,0 +1,280 @@
+/**
+ * The public types of a `reactor.config.ts`. This file and `lib/docker/types.ts` are the single
+ * source of the `reactor.d.ts` that `reactor init` writes (see `gen_dts.ts`): keep it free of
+ * runtime code and of imports other than `import type` from `../docker/types.ts`.
+ *
+ * @module
+ */
+import type {
+  ContainerInfo,
+  ContainerSummary,
+  EngineInfo,
+  HealthStatus,
+  NetworkInfo,
+  ReactorEvent,
+} from "../docker/types.ts";
+
+/** Structured fields attached to a log record. */
+export type LogFields = Record<string, unknown>;
+
+/** The logger a handler receives (records carry host/container/action fields). */
+export interface Log {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+  /** A logger that adds `fields` to every record. */
+  child(fields: LogFields): Log;
+}
+
+/** Options for {@link Context.exec}. A program is always an argv array: there is no shell. */
+export interface RunOptions {
+  /** Extra environment variables (merged over reactor's environment unless `clearEnv`). */
+  env?: Record<string, string>;
+  /** Start from an empty environment (plus `env`). */
+  clearEnv?: boolean;
+  cwd?: string;
+  /** Written to stdin, then stdin is closed. Without it stdin is /dev/null. */
+  stdin?: string | Uint8Array;
+  /** Kill the program (SIGTERM, then SIGKILL) after this many milliseconds. */
+  timeoutMs?: number;
+  /** Abort signal (defaults to the handler's {@link Context.signal}). */
+  signal?: AbortSignal;
+  /** Exit codes that count as success (default `[0]`). */
+  okCodes?: readonly number[];
+  /** Called once per output line. */
+  onLine?: (stream: "stdout" | "stderr", line: string) => void;
+  /** Cap for captured stdout/stderr each, in bytes. */
+  maxCapture?: number;
+  uid?: number;
+  gid?: number;
+}
+
+/** What a finished program produced. */
+export interface RunResult {
+  argv: readonly string[];
+  code: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+/** Run a program (argv only). Rejects with an error naming the argv and stderr on failure. */
+export type Run = (argv: readonly string[], opts?: RunOptions) => Promise<RunResult>;
+
+/** The Engine API client for the host an event came from (a subset of reactor's client). */
+export interface DockerApi {
+  readonly hostId: string;
+  info(signal?: AbortSignal): Promise<EngineInfo>;
+  listContainers(
+    opts?: { all?: boolean; filters?: Record<string, string[]>; signal?: AbortSignal },
+  ): Promise<ContainerSummary[]>;
+  /** Throws (HTTP 404) when the container is gone. */
+  inspect(id: string, signal?: AbortSignal): Promise<ContainerInfo>;
+  networks(signal?: AbortSignal): Promise<NetworkInfo[]>;
+  /** Non-interactive `docker exec`. */
+  exec(
+    id: string,
+    cmd: readonly string[],
+    opts?: { env?: string[]; user?: string; workingDir?: string; signal?: AbortSignal },
+  ): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+  /** Any other Engine API call, answered as parsed JSON. */
+  json(
+    method: string,
+    path: string,
+    opts?: {
+      query?: Record<string, string | number | boolean | undefined>;
+      body?: unknown;
+      signal?: AbortSignal;
+    },
+  ): Promise<unknown>;
+}
+
+/** The engine an event came from. */
+export interface HostInfo {
+  /** Configured host id (`default`, `local`, …). */
+  readonly id: string;
+  /** Engine name from `/info`. */
+  readonly name: string;
+  readonly rootless: boolean;
+  /** True when the engine runs on this machine (only then can namespaces be entered). */
+  readonly local: boolean;
+}
+
+/**
+ * Whose network namespace a command runs in: a container (its init pid), a pid, or `"host"`
+ * (reactor's own namespace, the default).
+ */
+export type NetnsTarget = ContainerInfo | number | "host";
+
+/** Options of `ip route add|replace|del`. */
+export interface RouteOptions {
+  dev?: string;
+  via?: string;
+  table?: string | number;
+  metric?: number;
+  src?: string;
+  /** `ip route … proto <p>` (e.g. `static`). */
+  proto?: string;
+  scope?: string;
+  netns?: NetnsTarget;
+}
+
+/** Thin helpers over iproute2 (`ip …`), run through `nsenter` when `netns` is a container. */
+export interface IpApi {
+  route: {
+    /** Add a route. Idempotent: runs `ip route replace`, so an existing route is updated. */
+    add(dst: string, opts?: RouteOptions): Promise<void>;
+    replace(dst: string, opts?: RouteOptions): Promise<void>;
+    /** Delete a route. Idempotent: a route that does not exist is not an error. */
+    del(dst: string, opts?: RouteOptions): Promise<void>;
+    /** `ip -j route show` as parsed JSON. */
+    list(opts?: { table?: string | number; netns?: NetnsTarget }): Promise<unknown[]>;
+  };
+  addr: {
+    /** `ip addr replace <cidr> dev <dev>` (idempotent). */
+    add(cidr: string, opts: { dev: string; netns?: NetnsTarget }): Promise<void>;
+    /** `ip addr del` (idempotent). */
+    del(cidr: string, opts: { dev: string; netns?: NetnsTarget }): Promise<void>;
+  };
+  link: {
+    set(dev: string, opts: { up?: boolean; mtu?: number; netns?: NetnsTarget }): Promise<void>;
+  };
+  /** Any other `ip` invocation: `ip.run(["-j", "addr"], { netns: container })`. */
+  run(args: readonly string[], opts?: { netns?: NetnsTarget }): Promise<RunResult>;
+}
+
+/** Namespaces {@link Nsenter} can enter. */
+export type Namespace = "net" | "mount" | "uts" | "ipc" | "pid";
+
+/** Options of {@link Nsenter}. */
+export interface NsenterOptions extends RunOptions {
+  /** Namespaces to enter (default `["net"]`). */
+  namespaces?: readonly Namespace[];
+}
+
+/** Run a program inside a container's namespaces (`nsenter -t <pid> -n -- argv…`). */
+export type Nsenter = (
+  target: ContainerInfo | number,
+  argv: readonly string[],
+  opts?: NsenterOptions,
+) => Promise<RunResult>;
+
+/** The second argument of every handler. */
+export interface Context {
+  /** The event being handled. */
+  readonly event: ReactorEvent;
+  /** The engine the event came from. */
+  readonly host: HostInfo;
+  /** Engine API client for that engine. */
+  readonly docker: DockerApi;
+  readonly log: Log;
+  /** Aborted when the handler times out or reactor shuts down: pass it on. */
+  readonly signal: AbortSignal;
+  /** Run a program (argv only, never a shell); `signal` defaults to {@link signal}. */
+  readonly exec: Run;
+  readonly ip: IpApi;
+  readonly nsenter: Nsenter;
+}
+
+/** A handler for container lifecycle events. */
+export type Handler = (container: ContainerInfo, ctx: Context) => void | Promise<void>;
+
+/**
+ * A handler that may also see non-container events (`network`, `image`, …): `container` is
+ * undefined for those.
+ */
+export type EventHandler = (
+  container: ContainerInfo | undefined,
+  ctx: Context,
+) => void | Promise<void>;
+
+/** Seconds as a number, or a string with a unit: `"500ms"`, `"30s"`, `"5m"`, `"1h"`. */
+export type Duration = number | string;
+
+/** Options shared by every handler. */
+export interface HandlerOptions {
+  /** Name in logs and in `reactor check` (default: the key, e.g. `onStart`). */
+  name?: string;
+  /** Only events from these host ids (default: all hosts). */
+  hosts?: readonly string[];
+  /** Time budget for one call (default: the engine's handler timeout). */
+  timeout?: Duration;
+}
+
+/** A handler, or a handler with options. */
+export type HandlerSpec<H> = H | (HandlerOptions & { run: H });
+
+/**
+ * A match value: an exact string, a glob (`web-*`, `?` for one character), a `/regex/flags`
+ * string, a RegExp, or a list meaning any-of.
+ */
+export type Pattern = string | RegExp | readonly (string | RegExp)[];
+
+/** Which events a rule or `on` entry reacts to. Every given field must match. */
+export interface EventMatch {
+  /** `container`, `network`, `image`, … */
+  type?: Pattern;
+  /** `start`, `die`, `health_status`, … (matched against the full action text too). */
+  action?: Pattern;
+  scope?: Pattern;
+  actor?: {
+    id?: Pattern;
+    /** Container (or other object) name: `actor.attributes.name`. */
+    name?: Pattern;
+    attributes?: Record<string, Pattern>;
+  };
+  /** Container labels. */
+  labels?: Record<string, Pattern>;
+}
+
+/** One entry of {@link Config.on}. */
+export interface OnEntry extends HandlerOptions {
+  /** Missing: every event. */
+  match?: EventMatch;
+  run: EventHandler;
+}
+
+/** Settings of the built-in label networking hook (`reactor.*` labels). */
+export interface LabelsHookSettings {
+  /** Label prefix (default `reactor.`). */
+  prefix?: string;
+  /** Also add host routes towards container networks. */
+  hostRoutes?: boolean;
+}
+
+/** Settings of the built-in scripts hook (executables run per event). */
+export interface ScriptsHookSettings {
+  /** Directory of scripts. */
+  dir?: string;
+}
+
+/** Built-in hooks: `false` turns one off, `true` or settings turn it on (all on by default). */
+export interface BuiltinHooks {
+  labels?: boolean | LabelsHookSettings;
+  scripts?: boolean | ScriptsHookSettings;
+}
+
+/** A `reactor.config.ts` default export (or what its default-exported function returns). */
+export interface Config {
+  hooks?: BuiltinHooks;
+  onCreate?: HandlerSpec<Handler>;
+  onStart?: HandlerSpec<Handler>;
+  onStop?: HandlerSpec<Handler>;
+  onDie?: HandlerSpec<Handler>;
+  onDestroy?: HandlerSpec<Handler>;
+  onHealthy?: HandlerSpec<Handler>;
+  onUnhealthy?: HandlerSpec<Handler>;
+  /** Every event of every type. */
+  onEvent?: HandlerSpec<EventHandler>;
+  /** Handlers for arbitrary selectors. */
+  on?: readonly OnEntry[];
+  /** Docker hosts (multi-host). Also accepted in `reactor.yaml`. */
+  docker?: { hosts?: unknown; [key: string]: unknown };
+}
+
+/** What a config module may default-export. */
+export type ConfigExport = Config | (() => Config | Promise<Config>);
+
+/** Re-exported so a config can name them with `import type`. */
+export type { ContainerInfo, HealthStatus, ReactorEvent };
