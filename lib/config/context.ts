@@ -30,7 +30,15 @@ export function makeContext(ctx: HandlerContext): Context {
 export function containerFromEvent(ev: ReactorEvent): ContainerInfo {
   const { name = "", image = "", ...rest } = ev.actor.attributes;
   const labels: Record<string, string> = {};
-  const notLabels = new Set(["exitCode", "signal", "execID", "execDuration", "container", "destination", "driver"]);
+  const notLabels = new Set([
+    "exitCode",
+    "signal",
+    "execID",
+    "execDuration",
+    "container",
+    "destination",
+    "driver",
+  ]);
   for (const [k, v] of Object.entries(rest)) if (!notLabels.has(k)) labels[k] = v;
   return {
     hostId: ev.hostId,

@@ -59,9 +59,13 @@ export function resolveConfigPaths(opts: DiscoverOptions = {}): string[] {
     for (const p of explicit.list) {
       const abs = isAbsolute(p) ? p : resolve(cwd, p);
       if (!configKind(abs)) {
-        problems.push(`${p}: unknown config file type (from ${explicit.from}) — name it *.yaml, *.yml or *.ts`);
+        problems.push(
+          `${p}: unknown config file type (from ${explicit.from}) — name it *.yaml, *.yml or *.ts`,
+        );
       } else if (!exists(abs)) {
-        problems.push(`${p}: config file not found (from ${explicit.from}) — check the path, or run \`reactor init\``);
+        problems.push(
+          `${p}: config file not found (from ${explicit.from}) — check the path, or run \`reactor init\``,
+        );
       } else if (!out.includes(abs)) out.push(abs);
     }
     if (problems.length) throw new ConfigError(problems);

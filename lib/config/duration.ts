@@ -21,7 +21,9 @@ export function parseDuration(value: unknown): number | { error: string } {
     return { error: `expected a duration like "30s" or a number of seconds, got ${kind(value)}` };
   }
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(value);
-  if (!m) return { error: `"${value}" is not a duration — write e.g. "500ms", "30s", "5m" or "1h"` };
+  if (!m) {
+    return { error: `"${value}" is not a duration — write e.g. "500ms", "30s", "5m" or "1h"` };
+  }
   return Math.round(Number(m[1]) * UNITS[m[2] ?? "s"]!);
 }
 

@@ -111,7 +111,12 @@ export function ruleHook(rule: RuleSpec): Hook {
           if (ctx.signal.aborted || attempt >= rule.retries) throw err;
           if (err instanceof CommandError && err.reason === "aborted") throw err;
           const wait = Math.min(rule.backoffMs * 2 ** attempt, MAX_BACKOFF_MS);
-          log.warn("rule failed, retrying", { attempt: attempt + 1, of: rule.retries + 1, waitMs: wait, error: errorMessage(err) });
+          log.warn("rule failed, retrying", {
+            attempt: attempt + 1,
+            of: rule.retries + 1,
+            waitMs: wait,
+            error: errorMessage(err),
+          });
           await sleep(wait, ctx.signal);
         }
       }

@@ -8,7 +8,8 @@ import { UsageError } from "../errors.ts";
 import { REACTOR_DTS } from "./reactor_dts.ts";
 
 /** The starter config `reactor init` writes. */
-export const STARTER_CONFIG = `// reactor.config.ts — validate with \`reactor check\`, try with \`reactor simulate\`.
+export const STARTER_CONFIG =
+  `// reactor.config.ts — validate with \`reactor check\`, try with \`reactor simulate\`.
 // Only \`import type\` from reactor: the file is loaded as it is, also by the compiled binary.
 import type { Config } from "./reactor.d.ts";
 

@@ -28,7 +28,10 @@ export function defaultConfig(): LoadedConfig {
  * Load and validate `paths` (absolute; from `resolveConfigPaths`). `[]` gives the embedded
  * default. Throws {@link ConfigError} listing every problem.
  */
-export async function loadConfig(paths: readonly string[], opts: LoadOptions = {}): Promise<LoadedConfig> {
+export async function loadConfig(
+  paths: readonly string[],
+  opts: LoadOptions = {},
+): Promise<LoadedConfig> {
   if (!paths.length) return defaultConfig();
   const problems: string[] = [];
   const rules: RuleSpec[] = [];
@@ -68,14 +71,18 @@ export async function loadConfig(paths: readonly string[], opts: LoadOptions = {
     for (const r of result.part.rules) {
       const dup = rules.find((x) => x.name === r.name);
       if (dup) {
-        problems.push(`${r.origin}: rule "${r.name}" is already defined at ${dup.origin} — give each rule a unique name`);
+        problems.push(
+          `${r.origin}: rule "${r.name}" is already defined at ${dup.origin} — give each rule a unique name`,
+        );
       } else rules.push(r);
     }
     handlers.push(...result.part.handlers);
     Object.assign(builtins, result.part.builtins);
     if (result.part.docker !== undefined) {
       if (docker) {
-        problems.push(`${real}: docker: is already set in ${docker.file} — keep the docker: section in one file`);
+        problems.push(
+          `${real}: docker: is already set in ${docker.file} — keep the docker: section in one file`,
+        );
       } else docker = { value: result.part.docker, file: real };
     }
   }

@@ -83,7 +83,7 @@ export function compilePattern(
         return {
           path: at,
           message: `invalid regular expression ${item}: ${
-            (err as Error).message
+            (err as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, "")
           } — fix the regex (flags allowed: i, m, s, u)`,
         };
       }
@@ -139,7 +139,9 @@ export function compileMatch(
     if (!isMap(value)) {
       problems.push({
         path,
-        message: `expected a map of name: pattern, got ${kind(value)} — e.g. ${label}: { com.example.role: web }`,
+        message: `expected a map of name: pattern, got ${
+          kind(value)
+        } — e.g. ${label}: { com.example.role: web }`,
       });
       return;
     }
@@ -229,14 +231,21 @@ export function suggest(word: string, known: readonly string[]): string {
 
 function distance(a: string, b: string): number {
   const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+  let prevRow = dp.slice();
   for (let i = 1; i <= a.length; i++) {
+    const before = dp.slice();
     let prev = dp[0]!;
     dp[0] = i;
     for (let j = 1; j <= b.length; j++) {
       const tmp = dp[j]!;
       dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      // an adjacent transposition ("nmae" → "name") counts as one edit
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        dp[j] = Math.min(dp[j]!, prevRow[j - 2]! + 1);
+      }
       prev = tmp;
     }
+    prevRow = before;
   }
   return dp[b.length]!;
 }

@@ -7,9 +7,23 @@
  */
 import { CommandError, UsageError } from "../errors.ts";
 import type { ContainerInfo } from "../docker/types.ts";
-import type { IpApi, Namespace, NetnsTarget, Nsenter, RouteOptions, Run, RunResult } from "./types.ts";
+import type {
+  IpApi,
+  Namespace,
+  NetnsTarget,
+  Nsenter,
+  RouteOptions,
+  Run,
+  RunResult,
+} from "./types.ts";
 
-const NS_FLAGS: Record<Namespace, string> = { net: "-n", mount: "-m", uts: "-u", ipc: "-i", pid: "-p" };
+const NS_FLAGS: Record<Namespace, string> = {
+  net: "-n",
+  mount: "-m",
+  uts: "-u",
+  ipc: "-i",
+  pid: "-p",
+};
 
 function pidOf(target: ContainerInfo | number): number {
   if (typeof target === "number") {
@@ -59,7 +73,9 @@ const ABSENT = /No such process|Cannot assign requested address|No such device|d
 /** Build `ip` for one host. */
 export function makeIp(run: Run, nsenter: Nsenter): IpApi {
   const ip = (args: readonly string[], netns: NetnsTarget | undefined): Promise<RunResult> =>
-    netns === undefined || netns === "host" ? run(["ip", ...args]) : nsenter(netns, ["ip", ...args]);
+    netns === undefined || netns === "host"
+      ? run(["ip", ...args])
+      : nsenter(netns, ["ip", ...args]);
   const ignoreAbsent = async (p: Promise<RunResult>) => {
     try {
       await p;
@@ -70,8 +86,10 @@ export function makeIp(run: Run, nsenter: Nsenter): IpApi {
   };
   return {
     route: {
-      add: async (dst, o = {}) => void await ip(["route", "replace", ...routeArgs(dst, o)], o.netns),
-      replace: async (dst, o = {}) => void await ip(["route", "replace", ...routeArgs(dst, o)], o.netns),
+      add: async (dst, o = {}) =>
+        void await ip(["route", "replace", ...routeArgs(dst, o)], o.netns),
+      replace: async (dst, o = {}) =>
+        void await ip(["route", "replace", ...routeArgs(dst, o)], o.netns),
       del: (dst, o = {}) => ignoreAbsent(ip(["route", "del", ...routeArgs(dst, o)], o.netns)),
       list: async (o = {}) => {
         const args = ["-j", "route", "show"];

@@ -34,9 +34,15 @@ export async function checkOwnership(
   const problems: string[] = [];
   if (st.uid !== 0) problems.push(`is owned by uid ${st.uid}, not root`);
   if (mode & 0o022) {
-    problems.push(`is writable by ${mode & 0o020 ? "group" : ""}${(mode & 0o022) === 0o022 ? " and " : ""}${mode & 0o002 ? "others" : ""} (mode ${mode.toString(8).padStart(4, "0")})`);
+    problems.push(
+      `is writable by ${mode & 0o020 ? "group" : ""}${(mode & 0o022) === 0o022 ? " and " : ""}${
+        mode & 0o002 ? "others" : ""
+      } (mode ${mode.toString(8).padStart(4, "0")})`,
+    );
   }
   if (!problems.length) return undefined;
-  return `${path}: refusing ${what} that ${problems.join(" and ")}: anyone able to change it runs ` +
+  return `${path}: refusing ${what} that ${
+    problems.join(" and ")
+  }: anyone able to change it runs ` +
     `commands as root — run \`chown root:root ${path} && chmod go-w ${path}\`, or pass --insecure-config`;
 }

@@ -23,9 +23,13 @@ export function describeImportError(err: unknown, file: string): string {
   const first = msg.split("\n")[0]!.trim();
   const at = /at (file:\/\/[^\s]+?):(\d+):(\d+)/.exec(msg);
   if (/SyntaxError|Expected|expected/.test(first) && at) {
-    return `${file}:${at[2]}:${at[3]}: ${first.replace(/^SyntaxError: /, "syntax error: ")} — fix the TypeScript syntax there`;
+    return `${file}:${at[2]}:${at[3]}: ${
+      first.replace(/^SyntaxError: /, "syntax error: ")
+    } — fix the TypeScript syntax there`;
   }
-  if (/^Module not found/.test(first) || /Relative import path|Import .* not a dependency/.test(first)) {
+  if (
+    /^Module not found/.test(first) || /Relative import path|Import .* not a dependency/.test(first)
+  ) {
     return `${file}: cannot load an import: ${first} — a config may only \`import type\` from reactor; other imports must be local files that exist`;
   }
   if (err instanceof Error && !(err instanceof TypeError && /SyntaxError/.test(msg))) {
@@ -35,13 +39,18 @@ export function describeImportError(err: unknown, file: string): string {
 }
 
 /** Import, call (if the default export is a function) and validate a TS config. */
-export async function loadTsFile(absPath: string): Promise<{ part: ConfigPart; problems: string[] }> {
+export async function loadTsFile(
+  absPath: string,
+): Promise<{ part: ConfigPart; problems: string[] }> {
   const url = `${pathToFileURL(absPath).href}?v=${++generation}`;
   let mod: Record<string, unknown>;
   try {
     mod = await import(url);
   } catch (err) {
-    return { part: { rules: [], handlers: [], builtins: {} }, problems: [describeImportError(err, absPath)] };
+    return {
+      part: { rules: [], handlers: [], builtins: {} },
+      problems: [describeImportError(err, absPath)],
+    };
   }
   if (!("default" in mod)) {
     return {

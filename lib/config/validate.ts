@@ -74,10 +74,16 @@ class Problems {
   constructor(readonly locate: Locate) {}
   add(path: FieldPath, message: string, key = false): void {
     const where = this.locate(path, { key });
-    this.list.push(path.length ? `${where}: ${formatPath(path)}: ${message}` : `${where}: ${message}`);
+    this.list.push(
+      path.length ? `${where}: ${formatPath(path)}: ${message}` : `${where}: ${message}`,
+    );
   }
   unknownKey(path: FieldPath, key: string, known: readonly string[], what: string): void {
-    this.add([...path, key], `unknown key${suggest(key, known)} — ${what} takes ${known.join(", ")}`, true);
+    this.add(
+      [...path, key],
+      `unknown key${suggest(key, known)} — ${what} takes ${known.join(", ")}`,
+      true,
+    );
   }
 }
 
@@ -102,7 +108,10 @@ function duration(p: Problems, path: FieldPath, v: unknown, positive: boolean): 
 
 function hostList(p: Problems, path: FieldPath, v: unknown): string[] | undefined {
   if (!Array.isArray(v) || v.length === 0 || v.some((h) => typeof h !== "string" || !h)) {
-    p.add(path, `expected a non-empty list of host ids, got ${kind(v)} — e.g. hosts: [local, edge-1]`);
+    p.add(
+      path,
+      `expected a non-empty list of host ids, got ${kind(v)} — e.g. hosts: [local, edge-1]`,
+    );
     return undefined;
   }
   return v as string[];
@@ -156,7 +165,10 @@ function validateRule(
       }] (no shell is used)`,
     );
   } else if (!Array.isArray(rv)) {
-    p.add([...path, "run"], `must be a list of argv strings, got ${kind(rv)} — write run: ["program", "arg"]`);
+    p.add(
+      [...path, "run"],
+      `must be a list of argv strings, got ${kind(rv)} — write run: ["program", "arg"]`,
+    );
   } else if (rv.length === 0) {
     p.add([...path, "run"], `is empty — give at least the program: run: ["program"]`);
   } else {
@@ -169,35 +181,56 @@ function validateRule(
     }
   }
   const m = compileMatch(rule["event"]);
-  for (const mp of m.problems) p.add([...path, "event", ...mp.path], mp.message, mp.message.startsWith("unknown key"));
+  for (const mp of m.problems) {
+    p.add([...path, "event", ...mp.path], mp.message, mp.message.startsWith("unknown key"));
+  }
   let network: string | undefined;
   if (rule["network"] !== undefined) {
     if (typeof rule["network"] !== "string" || !rule["network"]) {
-      p.add([...path, "network"], `expected a network name, got ${kind(rule["network"])} — e.g. network: bridge`);
+      p.add(
+        [...path, "network"],
+        `expected a network name, got ${kind(rule["network"])} — e.g. network: bridge`,
+      );
     } else network = rule["network"];
   }
-  const hosts = rule["hosts"] === undefined ? undefined : hostList(p, [...path, "hosts"], rule["hosts"]);
-  const timeoutMs = rule["timeout"] === undefined ? undefined : duration(p, [...path, "timeout"], rule["timeout"], true);
+  const hosts = rule["hosts"] === undefined
+    ? undefined
+    : hostList(p, [...path, "hosts"], rule["hosts"]);
+  const timeoutMs = rule["timeout"] === undefined
+    ? undefined
+    : duration(p, [...path, "timeout"], rule["timeout"], true);
   const backoffMs = rule["backoff"] === undefined
     ? DEFAULT_BACKOFF_MS
     : duration(p, [...path, "backoff"], rule["backoff"], false) ?? DEFAULT_BACKOFF_MS;
-  const debounceMs = rule["debounce"] === undefined ? undefined : duration(p, [...path, "debounce"], rule["debounce"], true);
+  const debounceMs = rule["debounce"] === undefined
+    ? undefined
+    : duration(p, [...path, "debounce"], rule["debounce"], true);
   let retries = 0;
   if (rule["retries"] !== undefined) {
     const r = rule["retries"];
     if (typeof r !== "number" || !Number.isInteger(r) || r < 0 || r > 100) {
-      p.add([...path, "retries"], `expected a whole number from 0 to 100, got ${kind(r)} — e.g. retries: 3`);
+      p.add(
+        [...path, "retries"],
+        `expected a whole number from 0 to 100, got ${kind(r)} — e.g. retries: 3`,
+      );
     } else retries = r;
   }
   const env: [string, Template][] = [];
   if (rule["env"] !== undefined) {
     const e = rule["env"];
     if (!isMap(e)) {
-      p.add([...path, "env"], `expected a map of NAME: value, got ${kind(e)} — e.g. env: { MODE: prod }`);
+      p.add(
+        [...path, "env"],
+        `expected a map of NAME: value, got ${kind(e)} — e.g. env: { MODE: prod }`,
+      );
     } else {
       for (const [k, v] of Object.entries(e)) {
         if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) {
-          p.add([...path, "env", k], `invalid environment variable name — use letters, digits and _`, true);
+          p.add(
+            [...path, "env", k],
+            `invalid environment variable name — use letters, digits and _`,
+            true,
+          );
           continue;
         }
         const t = template(p, [...path, "env", k], v, "an env value");
@@ -209,7 +242,10 @@ function validateRule(
   if (rule["cwd"] !== undefined) {
     const c = rule["cwd"];
     if (typeof c !== "string" || !c.startsWith("/")) {
-      p.add([...path, "cwd"], `expected an absolute directory path, got ${kind(c)} — e.g. cwd: /srv/app`);
+      p.add(
+        [...path, "cwd"],
+        `expected an absolute directory path, got ${kind(c)} — e.g. cwd: /srv/app`,
+      );
     } else cwd = c;
   }
   if (p.list.length > before || !m.matcher) return undefined;
@@ -233,7 +269,10 @@ function validateRule(
 function validateHooks(p: Problems, v: unknown): Partial<BuiltinSettings> {
   const out: Partial<BuiltinSettings> = {};
   if (!isMap(v)) {
-    p.add(["hooks"], `expected a map of built-in hook settings, got ${kind(v)} — e.g. hooks: { labels: false }`);
+    p.add(
+      ["hooks"],
+      `expected a map of built-in hook settings, got ${kind(v)} — e.g. hooks: { labels: false }`,
+    );
     return out;
   }
   const names = Object.keys(BUILTIN_HOOKS);
@@ -252,7 +291,10 @@ function validateHooks(p: Problems, v: unknown): Partial<BuiltinSettings> {
       continue;
     }
     if (!isMap(s)) {
-      p.add(["hooks", name], `expected true, false or a map of settings (${keys.join(", ")}), got ${kind(s)}`);
+      p.add(
+        ["hooks", name],
+        `expected true, false or a map of settings (${keys.join(", ")}), got ${kind(s)}`,
+      );
       continue;
     }
     const settings: Record<string, unknown> = {};
@@ -276,11 +318,17 @@ function validateHooks(p: Problems, v: unknown): Partial<BuiltinSettings> {
 }
 
 /** Validate a parsed `reactor.yaml`. */
-export function validateYaml(value: unknown, locate: Locate): { part: ConfigPart; problems: string[] } {
+export function validateYaml(
+  value: unknown,
+  locate: Locate,
+): { part: ConfigPart; problems: string[] } {
   const p = new Problems(locate);
   const part: ConfigPart = { rules: [], handlers: [], builtins: {} };
   if (value === null || value === undefined) {
-    p.add([], `the file is empty — add an events_reactor: map of rules (see examples/reactor.yaml)`);
+    p.add(
+      [],
+      `the file is empty — add an events_reactor: map of rules (see examples/reactor.yaml)`,
+    );
     return { part, problems: p.list };
   }
   if (!isMap(value)) {
@@ -292,7 +340,10 @@ export function validateYaml(value: unknown, locate: Locate): { part: ConfigPart
       if (v === null || v === undefined) {
         p.add([k], `is empty — add rules under it, or remove the key`, true);
       } else if (Array.isArray(v)) {
-        p.add([k], `must be a map from rule name to { event, run }, not a list — write "My rule:" then run: […] under it (drop the "- ")`);
+        p.add(
+          [k],
+          `must be a map from rule name to { event, run }, not a list — write "My rule:" then run: […] under it (drop the "- ")`,
+        );
       } else if (!isMap(v)) {
         p.add([k], `must be a map from rule name to { event, run }, got ${kind(v)}`);
       } else {
@@ -320,14 +371,27 @@ function handlerSpec(
 ): HandlerSpec | undefined {
   const origin = `${file}: ${formatPath(path)}`;
   if (typeof v === "function") {
-    return { kind: "handler", name: key === "on" ? formatPath(path) : key, origin, key, match, needsContainer, run: v as EventHandler };
+    return {
+      kind: "handler",
+      name: key === "on" ? formatPath(path) : key,
+      origin,
+      key,
+      match,
+      needsContainer,
+      run: v as EventHandler,
+    };
   }
   if (!isMap(v)) {
-    p.add(path, `expected a function (container, ctx) => … or { run: function, … }, got ${kind(v)}`);
+    p.add(
+      path,
+      `expected a function (container, ctx) => … or { run: function, … }, got ${kind(v)}`,
+    );
     return undefined;
   }
   const before = p.list.length;
-  for (const k of Object.keys(v)) if (!allowed.includes(k)) p.unknownKey(path, k, allowed, formatPath(path));
+  for (const k of Object.keys(v)) {
+    if (!allowed.includes(k)) p.unknownKey(path, k, allowed, formatPath(path));
+  }
   if (typeof v["run"] !== "function") {
     p.add([...path, "run"], `expected a function (container, ctx) => …, got ${kind(v["run"])}`);
   }
@@ -335,7 +399,9 @@ function handlerSpec(
     p.add([...path, "name"], `expected a non-empty string, got ${kind(v["name"])}`);
   }
   const hosts = v["hosts"] === undefined ? undefined : hostList(p, [...path, "hosts"], v["hosts"]);
-  const timeoutMs = v["timeout"] === undefined ? undefined : duration(p, [...path, "timeout"], v["timeout"], true);
+  const timeoutMs = v["timeout"] === undefined
+    ? undefined
+    : duration(p, [...path, "timeout"], v["timeout"], true);
   if (p.list.length > before) return undefined;
   return {
     kind: "handler",
@@ -355,7 +421,8 @@ export function lifecycleMatcher(key: string): EventMatcher | undefined {
   const l = LIFECYCLE[key];
   if (!l) return undefined;
   return matcherOf(
-    (e) => e.type === "container" && e.action === l.action && (!l.health || e.healthStatus === l.health),
+    (e) =>
+      e.type === "container" && e.action === l.action && (!l.health || e.healthStatus === l.health),
     `type=container action=${l.action}${l.health ? ` health=${l.health}` : ""}`,
   );
 }
@@ -367,7 +434,9 @@ export function validateTs(value: unknown, file: string): { part: ConfigPart; pr
   if (!isMap(value)) {
     p.add(
       [],
-      `the default export must be a config object or a function returning one, got ${kind(value)} — ` +
+      `the default export must be a config object or a function returning one, got ${
+        kind(value)
+      } — ` +
         `write export default { onStart: (c, ctx) => {…} } satisfies Config`,
     );
     return { part, problems: p.list };
@@ -377,14 +446,37 @@ export function validateTs(value: unknown, file: string): { part: ConfigPart; pr
     if (k === "hooks") part.builtins = validateHooks(p, v);
     else if (k === "docker") part.docker = v;
     else if (k in LIFECYCLE) {
-      const h = handlerSpec(p, file, [k], k as HandlerKey, v, lifecycleMatcher(k)!, true, HANDLER_OPTION_KEYS);
+      const h = handlerSpec(
+        p,
+        file,
+        [k],
+        k as HandlerKey,
+        v,
+        lifecycleMatcher(k)!,
+        true,
+        HANDLER_OPTION_KEYS,
+      );
       if (h) part.handlers.push(h);
     } else if (k === "onEvent") {
-      const h = handlerSpec(p, file, [k], "onEvent", v, matcherOf(() => true, "*"), false, HANDLER_OPTION_KEYS);
+      const h = handlerSpec(
+        p,
+        file,
+        [k],
+        "onEvent",
+        v,
+        matcherOf(() => true, "*"),
+        false,
+        HANDLER_OPTION_KEYS,
+      );
       if (h) part.handlers.push(h);
     } else if (k === "on") {
       if (!Array.isArray(v)) {
-        p.add([k], `expected a list of { match, run }, got ${kind(v)} — e.g. on: [{ match: { action: "start" }, run: (c, ctx) => {…} }]`);
+        p.add(
+          [k],
+          `expected a list of { match, run }, got ${
+            kind(v)
+          } — e.g. on: [{ match: { action: "start" }, run: (c, ctx) => {…} }]`,
+        );
         continue;
       }
       v.forEach((entry, i) => {

@@ -32,7 +32,9 @@ export function loadYamlText(text: string, file: string): { part: ConfigPart; pr
       const seg = path[i]!;
       const last = i === path.length - 1;
       if (isMap(node)) {
-        const pair = node.items.find((it) => isScalar(it.key) && String(it.key.value) === String(seg));
+        const pair = node.items.find((it) =>
+          isScalar(it.key) && String(it.key.value) === String(seg)
+        );
         if (!pair) break;
         const keyNode = pair.key as Node;
         const valueNode = pair.value as Node | null;
@@ -74,6 +76,8 @@ function yamlFix(code: string): string {
 }
 
 /** Read and load a YAML file. */
-export async function loadYamlFile(path: string): Promise<{ part: ConfigPart; problems: string[] }> {
+export async function loadYamlFile(
+  path: string,
+): Promise<{ part: ConfigPart; problems: string[] }> {
   return loadYamlText(await Deno.readTextFile(path), path);
 }

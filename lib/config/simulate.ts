@@ -1,0 +1,161 @@
+/**
+ * `reactor simulate`: feed one event through the loaded config and report which rules, handlers
+ * and built-in hooks match and the exact argv each rule would run. Nothing runs unless the
+ * caller executes the plan ({@link executeSimulation}).
+ *
+ * @module
+ */
+import type { ContainerInfo, ReactorEvent } from "../docker/types.ts";
+import { parseEvent, parseInspect, parseJsonExact } from "../docker/normalize.ts";
+import type { HandlerContext } from "../engine/hook.ts";
+import { ConfigError, errorMessage } from "../errors.ts";
+import { type BuiltinFactory, configHooks, planRule } from "./hooks.ts";
+import type { LoadedConfig } from "./model.ts";
+
+/** One line of the simulation. */
+export interface SimulationRow {
+  kind: "hook" | "rule" | "handler";
+  name: string;
+  matched: boolean;
+  /** Rules: the exact argv. */
+  argv?: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Template keys that rendered empty. */
+  emptyKeys?: string[];
+}
+
+/** Parse an event file (Engine JSON, one object, pretty-printed or not). */
+export function parseEventText(text: string, hostId: string, file = "event"): ReactorEvent {
+  const t = text.trim();
+  try {
+    const ev = parseEvent(t, hostId);
+    // A pretty-printed file is re-serialized compactly for %%payload%%.
+    return t.includes("\n") ? { ...ev, raw: "" } : ev;
+  } catch (err) {
+    throw new ConfigError([
+      `${file}: not a Docker event: ${
+        errorMessage(err)
+      } — pass Engine JSON as printed by \`docker events --format '{{json .}}'\``,
+    ]);
+  }
+}
+
+/** Parse a container file (`docker inspect` output: an object or a one-element list). */
+export function parseContainerText(
+  text: string,
+  hostId: string,
+  file = "container",
+): ContainerInfo {
+  try {
+    let v = parseJsonExact(text);
+    if (Array.isArray(v)) v = v[0];
+    return parseInspect(v, hostId);
+  } catch (err) {
+    throw new ConfigError([
+      `${file}: not a container inspect: ${
+        errorMessage(err)
+      } — pass the output of \`docker inspect <container>\``,
+    ]);
+  }
+}
+
+/** Match `event` against everything in `cfg`. */
+export function simulate(
+  cfg: LoadedConfig,
+  input: {
+    event: ReactorEvent;
+    container?: ContainerInfo;
+    host: { id: string; name: string };
+    builtins?: BuiltinFactory;
+  },
+): SimulationRow[] {
+  const rows: SimulationRow[] = [];
+  if (input.builtins) {
+    for (const h of input.builtins(cfg.builtins)) {
+      rows.push({ kind: "hook", name: h.name, matched: h.wants(input.event) });
+    }
+  }
+  for (const r of cfg.rules) {
+    const matched = (!r.hosts || r.hosts.includes(input.event.hostId)) && r.match(input.event);
+    if (!matched) {
+      rows.push({ kind: "rule", name: r.name, matched });
+      continue;
+    }
+    const plan = planRule(r, { event: input.event, container: input.container, host: input.host });
+    rows.push({
+      kind: "rule",
+      name: r.name,
+      matched,
+      argv: plan.argv,
+      env: plan.env,
+      cwd: plan.cwd,
+      emptyKeys: plan.emptyKeys,
+    });
+  }
+  for (const h of cfg.handlers) {
+    const matched = (!h.hosts || h.hosts.includes(input.event.hostId)) && h.match(input.event);
+    rows.push({ kind: "handler", name: h.name, matched });
+  }
+  return rows;
+}
+
+/** Human output: one line per row, argv as a JSON array (exact, unambiguous). */
+export function formatSimulation(
+  rows: readonly SimulationRow[],
+  ev: ReactorEvent,
+  executed = false,
+): string {
+  const who = ev.actor.attributes["name"] ? ` ${ev.actor.attributes["name"]}` : "";
+  let out = `event: ${ev.type} ${ev.rawAction}${who} (host ${ev.hostId})\n`;
+  const matched = rows.filter((r) => r.matched).length;
+  for (const r of rows) {
+    const mark = r.matched ? "MATCH" : "-    ";
+    let line = `${mark}  ${r.kind.padEnd(7)}  ${r.name}`;
+    if (r.matched && r.argv) {
+      line += `\n         argv: ${JSON.stringify(r.argv)}`;
+      if (r.env && Object.keys(r.env).length) line += `\n         env: ${JSON.stringify(r.env)}`;
+      if (r.cwd) line += `\n         cwd: ${r.cwd}`;
+      if (r.emptyKeys?.length) {
+        line += `\n         warning: empty value for ${
+          r.emptyKeys.map((k) => `%%${k}%%`).join(", ")
+        }`;
+      }
+    } else if (r.matched) {
+      line += executed ? "" : "  (runs with --execute)";
+    }
+    out += line + "\n";
+  }
+  out += `${matched} of ${rows.length} match; ${
+    executed ? "executed" : "nothing was executed (pass --execute to run)"
+  }\n`;
+  return out;
+}
+
+/** Result of running one matched hook for real. */
+export interface ExecutionResult {
+  name: string;
+  ok: boolean;
+  error?: string;
+}
+
+/** Run every hook of `cfg` that wants `ctx.event`, in engine order, isolating failures. */
+export async function executeSimulation(
+  cfg: LoadedConfig,
+  ctx: HandlerContext,
+  builtins?: BuiltinFactory,
+  timeoutMs = 60_000,
+): Promise<ExecutionResult[]> {
+  const results: ExecutionResult[] = [];
+  for (const hook of configHooks(cfg, builtins)) {
+    if (!hook.wants(ctx.event)) continue;
+    const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(hook.timeoutMs ?? timeoutMs)]);
+    try {
+      await hook.handle({ ...ctx, signal });
+      results.push({ name: hook.name, ok: true });
+    } catch (err) {
+      results.push({ name: hook.name, ok: false, error: errorMessage(err) });
+    }
+  }
+  return results;
+}

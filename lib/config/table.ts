@@ -1,0 +1,63 @@
+/**
+ * The `reactor check` table of everything a config sets up.
+ *
+ * @module
+ */
+import { formatDuration } from "./duration.ts";
+import type { LoadedConfig } from "./model.ts";
+
+/** Pad columns; the last column is not padded. */
+export function formatTable(rows: readonly (readonly string[])[]): string {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => widths[i] = Math.max(widths[i] ?? 0, c.length));
+  return rows.map((r) =>
+    r.map((c, i) => i === r.length - 1 ? c : c.padEnd(widths[i]!)).join("  ").trimEnd()
+  )
+    .join("\n") + "\n";
+}
+
+/** One row per built-in hook, rule and handler. */
+export function configTable(cfg: LoadedConfig): string {
+  const rows: string[][] = [["KIND", "NAME", "MATCH", "ACTION", "SOURCE"]];
+  for (const [name, s] of Object.entries(cfg.builtins)) {
+    const settings = s === false
+      ? "off"
+      : Object.entries(s).map(([k, v]) => `${k}=${v}`).join(" ") || "on (defaults)";
+    rows.push(["hook", name, "(built-in)", settings, "built-in"]);
+  }
+  for (const r of cfg.rules) {
+    const extra = [
+      r.network ? `network=${r.network}` : "",
+      r.hosts ? `hosts=${r.hosts.join(",")}` : "",
+      r.timeoutMs !== undefined ? `timeout=${formatDuration(r.timeoutMs)}` : "",
+      r.retries ? `retries=${r.retries}` : "",
+      r.debounceMs !== undefined ? `debounce=${formatDuration(r.debounceMs)}` : "",
+    ].filter(Boolean);
+    rows.push([
+      "rule",
+      r.name,
+      r.match.summary + (r.hosts ? ` hosts=${r.hosts.join(",")}` : ""),
+      JSON.stringify(r.run.map((t) => t.source)) + (extra.length ? ` (${extra.join(" ")})` : ""),
+      r.origin,
+    ]);
+  }
+  for (const h of cfg.handlers) {
+    rows.push([
+      "handler",
+      h.name,
+      h.match.summary + (h.hosts ? ` hosts=${h.hosts.join(",")}` : ""),
+      `TypeScript function${
+        h.timeoutMs !== undefined ? ` (timeout=${formatDuration(h.timeoutMs)})` : ""
+      }`,
+      h.origin,
+    ]);
+  }
+  const head = cfg.files.length
+    ? `config: ${cfg.files.join(", ")}`
+    : "config: embedded default (no config file found)";
+  const docker = cfg.docker ? `docker: section from ${cfg.docker.file}\n` : "";
+  const n = `${cfg.rules.length} rule(s), ${cfg.handlers.length} handler(s), ${
+    Object.values(cfg.builtins).filter((s) => s !== false).length
+  } built-in hook(s) on`;
+  return `${head}\n${docker}${formatTable(rows)}${n}\n`;
+}
