@@ -1,0 +1,207 @@
+import assert from "node:assert/strict";
+import { configHooks, handlerHook, ruleBudgetMs, ruleHook } from "./hooks.ts";
+import { loadYamlText } from "./yaml.ts";
+import { validateTs } from "./validate.ts";
+import type { HandlerContext } from "../engine/hook.ts";
+import type { ContainerInfo, ReactorEvent } from "../docker/types.ts";
+import type { Exec, ExecOptions } from "../exec/run.ts";
+import { CommandError } from "../errors.ts";
+import { getLog } from "../log.ts";
+import type { DockerClient } from "../docker/client.ts";
+import type { Context } from "./types.ts";
+
+function rules(yaml: string) {
+  const r = loadYamlText(yaml, "t.yaml");
+  assert.deepEqual(r.problems, []);
+  return r.part.rules;
+}
+
+function event(over: Partial<ReactorEvent> = {}): ReactorEvent {
+  return {
+    hostId: "default",
+    type: "container",
+    action: "start",
+    rawAction: "start",
+    actor: { id: "c1", attributes: { name: "web", image: "busybox" } },
+    scope: "local",
+    time: 1,
+    timeNano: "1000000000",
+    synthetic: false,
+    raw: "",
+    ...over,
+  };
+}
+
+function recorder(
+  fail = 0,
+): { exec: Exec; calls: { argv: readonly string[]; opts?: ExecOptions }[] } {
+  const calls: { argv: readonly string[]; opts?: ExecOptions }[] = [];
+  let failures = fail;
+  const exec: Exec = (argv, opts) => {
+    calls.push({ argv, opts });
+    if (failures-- > 0) {
+      return Promise.reject(new CommandError({ argv, code: 1, stderr: "flaky", reason: "exit" }));
+    }
+    return Promise.resolve({ argv, code: 0, stdout: "", stderr: "", durationMs: 1 });
+  };
+  return { exec, calls };
+}
+
+function ctx(exec: Exec, ev = event(), container?: ContainerInfo): HandlerContext {
+  return {
+    event: ev,
+    container,
+    host: {
+      id: ev.hostId,
+      name: "engine-1",
+      docker: {} as DockerClient,
+      rootless: false,
+      local: true,
+    },
+    log: getLog(),
+    signal: new AbortController().signal,
+    exec,
+  };
+}
+
+Deno.test("ruleHook() runs the rendered argv with env and cwd, no shell", async () => {
+  const [rule] = rules(
+    `events_reactor:\n  r:\n    event: { action: start }\n    run: [notify, "%%name%% started", "%%host%%"]\n    env: { WHO: "%%name%%" }\n    cwd: /tmp\n`,
+  );
+  const hook = ruleHook(rule!);
+  assert.equal(hook.name, "rule:r");
+  assert.equal(hook.wants(event({ action: "die", rawAction: "die" })), false);
+  const { exec, calls } = recorder();
+  await hook.handle(ctx(exec));
+  assert.deepEqual(calls.map((c) => [c.argv, c.opts?.env, c.opts?.cwd]), [
+    [["notify", "web started", "engine-1"], { WHO: "web" }, "/tmp"],
+  ]);
+});
+
+Deno.test("ruleHook() retries with doubling backoff, then gives up with the last error", async () => {
+  const [rule] = rules(
+    `events_reactor:\n  r:\n    run: [x]\n    retries: 2\n    backoff: 10ms\n    timeout: 1s\n`,
+  );
+  assert.equal(ruleBudgetMs(rule!), 3 * 1000 + 10 + 20 + 1000);
+  const ok = recorder(2);
+  await ruleHook(rule!).handle(ctx(ok.exec));
+  assert.equal(ok.calls.length, 3);
+  assert.equal(ok.calls[0]!.opts?.timeoutMs, 1000);
+  const bad = recorder(5);
+  await assert.rejects(ruleHook(rule!).handle(ctx(bad.exec)), CommandError);
+  assert.equal(bad.calls.length, 3);
+});
+
+Deno.test("ruleHook() debounce skips repeats for the same container only", async () => {
+  const [rule] = rules(`events_reactor:\n  r:\n    run: [x]\n    debounce: 1h\n`);
+  const hook = ruleHook(rule!);
+  const { exec, calls } = recorder();
+  await hook.handle(ctx(exec));
+  await hook.handle(ctx(exec));
+  await hook.handle(ctx(exec, event({ actor: { id: "c2", attributes: {} } })));
+  assert.equal(calls.length, 2);
+});
+
+Deno.test("ruleHook() and handlerHook() honour hosts:", () => {
+  const [rule] = rules(`events_reactor:\n  r:\n    run: [x]\n    hosts: [edge]\n`);
+  assert.equal(ruleHook(rule!).wants(event()), false);
+  assert.equal(ruleHook(rule!).wants(event({ hostId: "edge" })), true);
+  const v = validateTs({ onStart: { run: () => {}, hosts: ["edge"] } }, "c.ts");
+  const h = handlerHook(v.part.handlers[0]!);
+  assert.equal(h.wants(event()), false);
+  assert.equal(h.wants(event({ hostId: "edge" })), true);
+});
+
+Deno.test("handlerHook() gives ip/nsenter/exec that run argv through nsenter", async () => {
+  let seen: Context | undefined;
+  const v = validateTs({
+    onStart: async (c: ContainerInfo, x: Context) => {
+      seen = x;
+      await x.ip.route.add("10.77.0.0/16", { dev: "eth0", netns: c, metric: 5 });
+      await x.ip.route.add("10.78.0.0/16", { via: "10.0.0.1" });
+      await x.nsenter(c, ["cat", "/etc/hostname"], { namespaces: ["net", "uts"] });
+    },
+  }, "c.ts");
+  const { exec, calls } = recorder();
+  const c = { name: "web", pid: 4242, running: true } as ContainerInfo;
+  const context = ctx(exec, event(), c);
+  await handlerHook(v.part.handlers[0]!).handle(context);
+  assert.deepEqual(calls.map((x) => x.argv), [
+    [
+      "nsenter",
+      "-t",
+      "4242",
+      "-n",
+      "--",
+      "ip",
+      "route",
+      "replace",
+      "10.77.0.0/16",
+      "dev",
+      "eth0",
+      "metric",
+      "5",
+    ],
+    ["ip", "route", "replace", "10.78.0.0/16", "via", "10.0.0.1"],
+    ["nsenter", "-t", "4242", "-n", "-u", "--", "cat", "/etc/hostname"],
+  ]);
+  assert.equal(calls[0]!.opts?.signal, context.signal, "exec defaults to the handler's signal");
+  assert.equal(seen?.host.name, "engine-1");
+  assert.equal(seen?.event, context.event);
+});
+
+Deno.test("handlerHook() gives lifecycle handlers a container built from the event when none was inspected", async () => {
+  let got: ContainerInfo | undefined;
+  const v = validateTs({ onDestroy: (c: ContainerInfo) => void (got = c) }, "c.ts");
+  const h = handlerHook(v.part.handlers[0]!);
+  const ev = event({
+    action: "destroy",
+    rawAction: "destroy",
+    actor: { id: "c9", attributes: { name: "gone", image: "busybox", role: "db" } },
+  });
+  assert.equal(h.wants(ev), true);
+  await h.handle(ctx(recorder().exec, ev));
+  assert.deepEqual([got?.id, got?.name, got?.image, got?.labels, got?.running], [
+    "c9",
+    "gone",
+    "busybox",
+    { role: "db" },
+    false,
+  ]);
+});
+
+Deno.test("handlerHook() nsenter refuses a stopped container and a remote host with a clear message", async () => {
+  const v = validateTs({
+    onStart: (c: ContainerInfo, x: Context) => x.nsenter(c, ["true"]).then(() => {}),
+  }, "c.ts");
+  const h = handlerHook(v.part.handlers[0]!);
+  await assert.rejects(
+    h.handle(
+      ctx(recorder().exec, event(), { name: "web", pid: 0, running: false } as ContainerInfo),
+    ),
+    /Cannot enter the namespaces of container "web": it is not running/,
+  );
+  const remote = {
+    ...ctx(recorder().exec, event(), { name: "web", pid: 7, running: true } as ContainerInfo),
+  };
+  await assert.rejects(
+    h.handle({ ...remote, host: { ...remote.host, local: false } }),
+    /Cannot nsenter on host "default": its engine is remote/,
+  );
+});
+
+Deno.test("configHooks() orders built-ins, rules, then handlers", () => {
+  const part = rules(`events_reactor:\n  r:\n    run: [x]\n`);
+  const ts = validateTs({ onStart: () => {} }, "c.ts").part.handlers;
+  const hooks = configHooks(
+    { files: [], rules: part, handlers: ts, builtins: { labels: {}, scripts: false } },
+    (
+      s,
+    ) => [{
+      name: `labels:${JSON.stringify(s.labels)}`,
+      wants: () => true,
+      handle: async () => {},
+    }],
+  );
+  assert.deepEqual(hooks.map((h) => h.name), ["labels:{}", "rule:r", "ts:onStart"]);
+});

@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { generate } from "./gen_dts.ts";
+import { STARTER_CONFIG, writeStarter } from "./init.ts";
+import { exec } from "../exec/run.ts";
+import { CommandError, UsageError } from "../errors.ts";
+import { loadConfig } from "./load.ts";
+
+async function denoCheck(dir: string, file: string) {
+  return await exec([Deno.execPath(), "check", "--no-config", file], {
+    cwd: dir,
+    timeoutMs: 120_000,
+  });
+}
+
+Deno.test("reactor_dts.ts is up to date with lib/docker/types.ts and lib/config/types.ts", async () => {
+  const committed = await Deno.readTextFile(new URL("./reactor_dts.ts", import.meta.url));
+  assert.equal(committed, await generate(), "stale: run `deno run -A lib/config/gen_dts.ts`");
+});
+
+Deno.test("writeStarter() writes a config that type-checks against reactor.d.ts and loads", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const files = await writeStarter({ dir });
+    assert.deepEqual(files, [`${dir}/reactor.d.ts`, `${dir}/reactor.config.ts`]);
+    assert.equal(await Deno.readTextFile(`${dir}/reactor.config.ts`), STARTER_CONFIG);
+    assert.doesNotMatch(
+      await Deno.readTextFile(`${dir}/reactor.d.ts`),
+      /^import /m,
+      "self-contained",
+    );
+    await denoCheck(dir, "reactor.config.ts");
+    const cfg = await loadConfig([`${dir}/reactor.config.ts`]);
+    assert.deepEqual(cfg.handlers.map((h) => h.name), ["onStart", "on[0]"]);
+    assert.deepEqual(cfg.builtins.labels, { hostRoutes: false });
+
+    // the types catch mistakes: a misspelled ctx member and a wrong option type
+    await Deno.writeTextFile(
+      `${dir}/bad.config.ts`,
+      `import type { Config } from "./reactor.d.ts";\nexport default {\n  onStart: async (c, ctx) => {\n    await ctx.ip.route.add("10.0.0.0/8", { dev: "eth0", metric: "5" });\n    ctx.lgo.info(c.name);\n  },\n} satisfies Config;\n`,
+    );
+    const err = await denoCheck(dir, "bad.config.ts").then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof CommandError, "deno check must reject the bad config");
+    assert.match(err.stderr, /metric/);
+    assert.match(err.stderr, /lgo/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("writeStarter() refuses to overwrite without force; --types-only refreshes reactor.d.ts", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/reactor.config.ts`, "mine");
+    await assert.rejects(writeStarter({ dir }), UsageError);
+    assert.equal(await Deno.readTextFile(`${dir}/reactor.config.ts`), "mine");
+    assert.deepEqual(await writeStarter({ dir, typesOnly: true }), [`${dir}/reactor.d.ts`]);
+    assert.equal(await Deno.readTextFile(`${dir}/reactor.config.ts`), "mine");
+    await writeStarter({ dir, force: true });
+    assert.equal(await Deno.readTextFile(`${dir}/reactor.config.ts`), STARTER_CONFIG);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
