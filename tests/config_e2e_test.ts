@@ -142,6 +142,7 @@ Deno.test("seed-001 rules run the stub programs with the exact argv, including s
       { what: "sentry rule and sentry_kafka start" },
     );
     const engineName = await d.docker("info", "-f", "{{.Name}}");
+    await driver.stop(); // every event read so far is fully handled
 
     // Sentry Relay: only for sentry_web, with its real IP
     assert.deepEqual(await calls(dir, "docker-paas-propagate-sentry-relay"), [[ip]]);

@@ -5,7 +5,7 @@
  * @module
  */
 import { Command } from "commander";
-import { type ConfigFlags, collectConfig, loadConfigFromFlags } from "../config/flags.ts";
+import { collectConfig, type ConfigFlags, loadConfigFromFlags } from "../config/flags.ts";
 import { configTable } from "../config/table.ts";
 
 /** Validate and describe the config; throws ConfigError. */
@@ -20,7 +20,12 @@ export async function runCheck(
 export function checkCommand(): Command<[], { config: string[]; insecureConfig?: true }> {
   return new Command("check")
     .description("validate the config files and list their rules, handlers and hooks")
-    .option("-c, --config <path>", "config file (repeatable; default: discovery)", collectConfig, [] as string[])
+    .option(
+      "-c, --config <path>",
+      "config file (repeatable; default: discovery)",
+      collectConfig,
+      [] as string[],
+    )
     .option("--insecure-config", "accept config files not owned by root or writable by others")
     .action(async (opts) => {
       const text = await runCheck(opts);

@@ -14,9 +14,15 @@ export function initCommand(): Command<[], { dir: string; force?: true; typesOnl
     .option("--force", "overwrite existing files")
     .option("--types-only", "only (re)write reactor.d.ts")
     .action(async (opts) => {
-      const files = await writeStarter({ dir: opts.dir, force: opts.force, typesOnly: opts.typesOnly });
+      const files = await writeStarter({
+        dir: opts.dir,
+        force: opts.force,
+        typesOnly: opts.typesOnly,
+      });
       const text = files.map((f) => `wrote ${f}\n`).join("") +
-        (opts.typesOnly ? "" : "next: edit reactor.config.ts, then `reactor check --config reactor.config.ts`\n");
+        (opts.typesOnly
+          ? ""
+          : "next: edit reactor.config.ts, then `reactor check --config reactor.config.ts`\n");
       await Deno.stdout.write(new TextEncoder().encode(text));
     });
 }

@@ -92,7 +92,9 @@ export async function runSimulate(flags: SimulateFlags, deps: SimulateDeps = {})
       exec,
     }, deps.builtins);
     let out = formatSimulation(rows, event, true);
-    for (const r of results) out += `${r.ok ? "ok    " : "FAILED"}  ${r.name}${r.error ? `: ${r.error}` : ""}\n`;
+    for (const r of results) {
+      out += `${r.ok ? "ok    " : "FAILED"}  ${r.name}${r.error ? `: ${r.error}` : ""}\n`;
+    }
     return out;
   } finally {
     host.close();
@@ -100,12 +102,28 @@ export async function runSimulate(flags: SimulateFlags, deps: SimulateDeps = {})
 }
 
 /** The `simulate` command. */
-export function simulateCommand(deps: SimulateDeps = {}) {
+export function simulateCommand(deps: SimulateDeps = {}): Command<[], {
+  event: string;
+  container?: string;
+  config: string[];
+  insecureConfig?: true;
+  execute?: true;
+  hostId: string;
+  hostName?: string;
+}> {
   return new Command("simulate")
     .description("feed an event (Engine JSON) through the config and show what would run")
     .requiredOption("--event <file>", "event JSON file, or - for stdin")
-    .option("--container <file>", "container inspect JSON (docker inspect output) for %%ip%%, labels, …")
-    .option("-c, --config <path>", "config file (repeatable; default: discovery)", collectConfig, [] as string[])
+    .option(
+      "--container <file>",
+      "container inspect JSON (docker inspect output) for %%ip%%, labels, …",
+    )
+    .option(
+      "-c, --config <path>",
+      "config file (repeatable; default: discovery)",
+      collectConfig,
+      [] as string[],
+    )
     .option("--insecure-config", "accept config files not owned by root or writable by others")
     .option("--execute", "really run the matching rules, handlers and hooks")
     .option("--host-id <id>", "host id the event comes from", "default")

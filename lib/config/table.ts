@@ -18,17 +18,16 @@ export function formatTable(rows: readonly (readonly string[])[]): string {
 
 /** One row per built-in hook, rule and handler. */
 export function configTable(cfg: LoadedConfig): string {
-  const rows: string[][] = [["KIND", "NAME", "MATCH", "ACTION", "SOURCE"]];
+  const rows: string[][] = [["KIND", "NAME", "SOURCE", "MATCH", "ACTION"]];
   for (const [name, s] of Object.entries(cfg.builtins)) {
     const settings = s === false
       ? "off"
       : Object.entries(s).map(([k, v]) => `${k}=${v}`).join(" ") || "on (defaults)";
-    rows.push(["hook", name, "(built-in)", settings, "built-in"]);
+    rows.push(["hook", name, "built-in", "(hook decides)", settings]);
   }
   for (const r of cfg.rules) {
     const extra = [
       r.network ? `network=${r.network}` : "",
-      r.hosts ? `hosts=${r.hosts.join(",")}` : "",
       r.timeoutMs !== undefined ? `timeout=${formatDuration(r.timeoutMs)}` : "",
       r.retries ? `retries=${r.retries}` : "",
       r.debounceMs !== undefined ? `debounce=${formatDuration(r.debounceMs)}` : "",
@@ -36,20 +35,20 @@ export function configTable(cfg: LoadedConfig): string {
     rows.push([
       "rule",
       r.name,
+      r.origin,
       r.match.summary + (r.hosts ? ` hosts=${r.hosts.join(",")}` : ""),
       JSON.stringify(r.run.map((t) => t.source)) + (extra.length ? ` (${extra.join(" ")})` : ""),
-      r.origin,
     ]);
   }
   for (const h of cfg.handlers) {
     rows.push([
       "handler",
       h.name,
+      h.origin,
       h.match.summary + (h.hosts ? ` hosts=${h.hosts.join(",")}` : ""),
       `TypeScript function${
         h.timeoutMs !== undefined ? ` (timeout=${formatDuration(h.timeoutMs)})` : ""
       }`,
-      h.origin,
     ]);
   }
   const head = cfg.files.length
