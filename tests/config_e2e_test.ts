@@ -1,21 +1,17 @@
 /**
- * Config rules and handlers against a real private dockerd: the seed-001 rules file with stub
- * programs on PATH, and a TS config whose onStart adds a route inside the container's netns.
+ * Config end to end: `reactor run --config …` as a real daemon against a private dockerd.
+ * The seed-001 rules file with stub programs on PATH, a TS config whose onStart adds a route
+ * inside the container's netns, and reloads (file change and SIGHUP, valid and invalid) while
+ * containers start, losing no event.
  *
  * @module
  */
 import assert from "node:assert/strict";
-import { startDockerd, type TestDockerd, waitFor } from "./harness/dockerd.ts";
-import { DockerClient } from "../lib/docker/client.ts";
-import { openTransport, parseEndpoint } from "../lib/docker/endpoint.ts";
-import { parseEvent } from "../lib/docker/normalize.ts";
-import type { ReactorEvent } from "../lib/docker/types.ts";
-import type { Hook } from "../lib/engine/hook.ts";
+import { startDockerd, waitFor } from "./harness/dockerd.ts";
+import { startDeno, type TestProcess } from "./harness/process.ts";
 import { exec } from "../lib/exec/run.ts";
-import { getLog } from "../lib/log.ts";
-import { loadConfig } from "../lib/config/load.ts";
-import { configHooks } from "../lib/config/hooks.ts";
 
+const d = await startDockerd();
 const STUBS = ["notification-push", "salt-call", "docker-paas-propagate-sentry-relay"];
 
 /** Stub programs that record their argv (NUL-separated) into calls/<program>.<n>. */
@@ -29,7 +25,7 @@ async function makeStubs(dir: string): Promise<void> {
       { mode: 0o755 },
     );
   }
-  // sudo: record, then run its arguments (as root already)
+  // sudo: record, then run its arguments (the test runs as root already)
   await Deno.writeTextFile(
     `${dir}/bin/sudo`,
     `#!/bin/sh\nf=$(mktemp "${dir}/calls/sudo.XXXXXX")\nprintf '%s\\0' "$@" > "$f"\nexec "$@"\n`,
@@ -41,156 +37,104 @@ async function calls(dir: string, program: string): Promise<string[][]> {
   const out: string[][] = [];
   for await (const e of Deno.readDir(`${dir}/calls`)) {
     if (!e.name.startsWith(`${program}.`)) continue;
-    const text = await Deno.readTextFile(`${dir}/calls/${e.name}`);
-    out.push(text.split("\0").slice(0, -1));
+    out.push((await Deno.readTextFile(`${dir}/calls/${e.name}`)).split("\0").slice(0, -1));
   }
   return out;
 }
 
-/**
- * Feed the dockerd's events to hooks the way the engine does (inspect once per container
- * event, hooks in order). Returns a stop function.
- */
-async function drive(
-  d: TestDockerd,
-  hooks: Hook[],
-  env: Record<string, string>,
-): Promise<{ stop: () => Promise<void>; events: ReactorEvent[]; failures: string[] }> {
-  const docker = new DockerClient({
-    hostId: "default",
-    transport: await openTransport(parseEndpoint(d.host)),
-  });
-  await docker.negotiate();
-  const name = (await docker.info()).name;
-  const ac = new AbortController();
-  const res = await docker.events({
-    signal: ac.signal,
-    since: String(Math.floor(Date.now() / 1000)),
-  });
-  const events: ReactorEvent[] = [];
-  const failures: string[] = [];
-  const loop = (async () => {
-    let buf = "";
-    try {
-      for await (const chunk of res.body!.pipeThrough(new TextDecoderStream())) {
-        buf += chunk;
-        let i: number;
-        while ((i = buf.indexOf("\n")) >= 0) {
-          const line = buf.slice(0, i);
-          buf = buf.slice(i + 1);
-          if (!line.trim()) continue;
-          const event = parseEvent(line, "default");
-          const container = event.type === "container"
-            ? await docker.inspect(event.actor.id).catch(() => undefined)
-            : undefined;
-          for (const hook of hooks) {
-            if (!hook.wants(event)) continue;
-            try {
-              await hook.handle({
-                event,
-                container,
-                host: { id: "default", name, docker, rootless: false, local: true },
-                log: getLog(),
-                signal: AbortSignal.timeout(20_000),
-                exec: (argv, o) => exec(argv, { ...o, env: { ...env, ...o?.env } }),
-              });
-            } catch (err) {
-              failures.push(`${hook.name}: ${(err as Error).message}`);
-            }
-          }
-          events.push(event);
-        }
-      }
-    } catch (err) {
-      if (!ac.signal.aborted) throw err;
-    }
-  })();
-  return {
-    events,
-    failures,
-    stop: async () => {
-      if (ac.signal.aborted) return;
-      ac.abort();
-      await loop.catch(() => {});
-      docker.close();
-    },
-  };
+async function daemon(dir: string, args: string[], env: Record<string, string> = {}) {
+  const p = startDeno(
+    "main.ts",
+    [
+      "--state-dir",
+      `${dir}/state`,
+      "-H",
+      d.host,
+      "run",
+      "--scripts-dir",
+      `${dir}/scripts`,
+      ...args,
+    ],
+    env,
+  );
+  await p.waitForOutput(/Connected to/);
+  return p;
 }
 
-let dockerd: TestDockerd | undefined;
-async function getDockerd(): Promise<TestDockerd> {
-  return dockerd ??= await startDockerd();
+async function stop(p: TestProcess): Promise<void> {
+  p.kill("SIGTERM");
+  assert.equal(await p.wait(), 0, p.output());
 }
 
-Deno.test("seed-001 rules run the stub programs with the exact argv, including sentry_web's real IP", async () => {
-  const d = await getDockerd();
+Deno.test("seed-001 rules run the stub programs with the exact argv, incl. sentry_web's real IP", async () => {
   const dir = await Deno.makeTempDir();
   await makeStubs(dir);
-  const cfg = await loadConfig([new URL("../examples/reactor.yaml", import.meta.url).pathname]);
-  const driver = await drive(d, configHooks(cfg), { PATH: `${dir}/bin:${Deno.env.get("PATH")}` });
+  const rules = `${dir}/reactor.yaml`;
+  await Deno.copyFile(new URL("../examples/reactor.yaml", import.meta.url).pathname, rules);
+  const p = await daemon(dir, ["--config", rules], { PATH: `${dir}/bin:${Deno.env.get("PATH")}` });
   try {
     const id = await d.runContainer("sentry_web");
     await d.runContainer("sentry_kafka");
     const ip = await d.docker("inspect", "-f", "{{.NetworkSettings.IPAddress}}", "sentry_web");
     assert.match(ip, new RegExp(`^${d.subnetPrefix.replaceAll(".", "\\.")}\\.\\d+$`));
-    await waitFor(
-      async () =>
-        (await calls(dir, "docker-paas-propagate-sentry-relay")).length >= 1 &&
-        driver.events.some((e) =>
-          e.action === "start" && e.actor.attributes["name"] === "sentry_kafka"
-        ),
-      { what: "sentry rule and sentry_kafka start" },
-    );
+    const kafkaStarted = async () =>
+      (await calls(dir, "salt-call")).some((a) => {
+        const ev = JSON.parse(a[2]!);
+        return ev.Action === "start" && ev.Actor.Attributes.name === "sentry_kafka";
+      });
+    await waitFor(kafkaStarted, { what: `sentry_kafka start handled:\n${p.output()}` });
+    await stop(p); // drains: every event received so far is fully handled
     const engineName = await d.docker("info", "-f", "{{.Name}}");
-    await driver.stop(); // every event read so far is fully handled
 
     // Sentry Relay: only for sentry_web, with its real IP
     assert.deepEqual(await calls(dir, "docker-paas-propagate-sentry-relay"), [[ip]]);
 
-    // notification-push: one per container event, exact argv
-    const notes = await calls(dir, "notification-push");
-    assert.ok(
-      notes.some((a) =>
-        JSON.stringify(a) === JSON.stringify([
-          "--project",
-          "Nasqueron",
-          "--service",
-          "Docker",
-          "--type",
-          "container.start",
-          "--group",
-          "ops",
-          "--text",
-          "Docker container sentry_web: start",
-          "--link",
-          engineName,
-        ])
-      ),
-      JSON.stringify(notes),
-    );
-    const containerEvents = driver.events.filter((e) => e.type === "container").length;
-    assert.equal(notes.length, containerEvents);
-
     // Salt: `sudo salt-call event.send docker <raw event JSON>` for every event (catch-all)
     const sudo = await calls(dir, "sudo");
     const salt = await calls(dir, "salt-call");
-    assert.equal(sudo.length, driver.events.length);
-    assert.deepEqual(
-      sudo.map((a) => a.slice(0, 3)),
-      sudo.map(() => ["salt-call", "event.send", "docker"]),
+    assert.equal(sudo.length, salt.length);
+    for (const a of sudo) assert.deepEqual(a.slice(0, 3), ["salt-call", "event.send", "docker"]);
+    for (const a of salt) assert.equal(a.length, 3);
+    const events = salt.map((a) => JSON.parse(a[2]!));
+    const start = events.find((e) => e.Action === "start" && e.Actor.ID === id);
+    assert.ok(start, "sentry_web's start reached Salt");
+    assert.match(
+      salt.find((a) => a[2]!.includes(`"Action":"start","Actor":{"ID":"${id}"`))![2]!,
+      /"timeNano":\d{19}\}$/,
     );
-    assert.deepEqual(salt.map((a) => a.length), salt.map(() => 3));
-    const startRaw = driver.events.find((e) => e.action === "start" && e.actor.id === id)!.raw;
-    assert.ok(salt.some((a) => a[2] === startRaw), "payload is the raw event line");
-    assert.deepEqual(driver.failures, []);
+
+    // notification-push: one per container event, exact argv
+    const notes = await calls(dir, "notification-push");
+    assert.equal(notes.length, events.filter((e) => e.Type === "container").length);
+    assert.ok(
+      notes.some((a) =>
+        JSON.stringify(a) ===
+          JSON.stringify([
+            "--project",
+            "Nasqueron",
+            "--service",
+            "Docker",
+            "--type",
+            "container.start",
+            "--group",
+            "ops",
+            "--text",
+            "Docker container sentry_web: start",
+            "--link",
+            engineName,
+          ])
+      ),
+      JSON.stringify(notes),
+    );
   } finally {
-    await driver.stop();
+    p.kill("SIGKILL");
+    await p.wait();
+    await d.docker("rm", "-f", "sentry_web", "sentry_kafka").catch(() => {});
     await Deno.remove(dir, { recursive: true });
   }
 });
 
 Deno.test("a TS config's onStart adds a route inside the container's network namespace", async () => {
-  const d = await getDockerd();
   const dir = await Deno.makeTempDir();
   const file = `${dir}/reactor.config.ts`;
   await Deno.writeTextFile(
@@ -204,35 +148,114 @@ export default {
       if (!container.name.startsWith("routed")) return;
       await ctx.ip.route.add("10.77.0.0/16", { dev: "eth0", netns: container, metric: 7 });
       const r = await ctx.nsenter(container, ["ip", "-o", "route"]);
-      ctx.log.info("routes", { out: r.stdout });
+      ctx.log.info("routes in " + container.name, { routes: r.stdout.trim().split("\\n").length });
     },
   },
 } satisfies Config;
 `,
   );
-  const cfg = await loadConfig([file]);
-  const driver = await drive(d, configHooks(cfg), {});
+  const p = await daemon(dir, ["--config", file]);
   try {
     await d.runContainer("routed1");
     const pid = await d.pidOf("routed1");
-    const routes = await waitFor(async () => {
-      const r = await exec(["nsenter", "-t", String(pid), "-n", "ip", "-o", "route"]);
-      return r.stdout.includes("10.77.0.0/16") ? r.stdout : undefined;
-    }, { what: "route in the container netns" });
+    await p.waitForOutput(/routes in routed1/);
+    const routes = (await exec(["nsenter", "-t", String(pid), "-n", "ip", "-o", "route"])).stdout;
     assert.match(routes, /10\.77\.0\.0\/16 dev eth0 .*metric 7/);
     const hostRoutes = (await exec(["ip", "-o", "route"])).stdout;
-    assert.doesNotMatch(
-      hostRoutes,
-      /10\.77\.0\.0\/16/,
-      "the route is in the container, not on the host",
-    );
-    assert.deepEqual(driver.failures, []);
+    assert.doesNotMatch(hostRoutes, /10\.77\.0\.0\/16/, "the route is in the container only");
+    await stop(p);
   } finally {
-    await driver.stop();
+    p.kill("SIGKILL");
+    await p.wait();
+    await d.docker("rm", "-f", "routed1").catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("reload (file change, SIGHUP; valid and invalid) while containers start loses no event", async () => {
+  const dir = await Deno.makeTempDir();
+  const rec = `${dir}/rec`;
+  await Deno.mkdir(rec);
+  const file = `${dir}/reactor.yaml`;
+  const config = (v: string) =>
+    `hooks: { labels: false, scripts: false }\nevents_reactor:\n  record:\n    event: { action: start, actor: { name: "rl-*" } }\n    run: [touch, "${rec}/%%name%%.${v}"]\n`;
+  await Deno.writeTextFile(file, config("v1"));
+  const p = await daemon(dir, ["--config", file, "--watch-config"]);
+  const batch = (names: string[]) => Promise.all(names.map((n) => d.runContainer(n)));
+  const names = (b: string) => [1, 2, 3, 4].map((i) => `rl-${b}${i}`);
+  try {
+    // batch A starts while the file changes (editor-style: write a new file, rename it over)
+    const a = batch(names("a"));
+    await Deno.writeTextFile(`${file}.tmp`, config("v2"));
+    await Deno.rename(`${file}.tmp`, file);
+    await a;
+    await p.waitForOutput(/config reloaded/);
+
+    // batch B starts while an invalid config arrives with SIGHUP: logged, v2 keeps running
+    const b = batch(names("b"));
+    await Deno.writeTextFile(`${file}.tmp`, config("v3").replace(/run: \[.*\]/, "run: touch x"));
+    await Deno.rename(`${file}.tmp`, file);
+    await waitFor(() => /config reload rejected/.test(p.output()), { what: "rejected reload" });
+    p.kill("SIGHUP");
+    await b;
+    await waitFor(() => (p.output().match(/config reload rejected/g) ?? []).length >= 2, {
+      what: `second rejection (SIGHUP):\n${p.output()}`,
+    });
+    assert.match(p.output(), /events_reactor\.record\.run: must be a list of argv strings/);
+
+    // batch C after the rejection still runs under v2
+    await batch(names("c"));
+    const all = [...names("a"), ...names("b"), ...names("c")];
+    const records = async () => {
+      const out: string[] = [];
+      for await (const e of Deno.readDir(rec)) out.push(e.name);
+      return out.sort();
+    };
+    await waitFor(async () => (await records()).length >= all.length, {
+      what: `records for all ${all.length} containers:\n${p.output()}`,
+    });
+    await stop(p);
+    const got = await records();
+    for (const n of all) {
+      const mine = got.filter((f) => f.startsWith(`${n}.`));
+      assert.equal(mine.length, 1, `${n} handled exactly once: ${mine}`);
+      if (!n.startsWith("rl-a")) assert.equal(mine[0], `${n}.v2`);
+    }
+    assert.equal(got.length, all.length);
+  } finally {
+    p.kill("SIGKILL");
+    await p.wait();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("as root, reactor run refuses a config file writable by others", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/reactor.yaml`;
+  await Deno.writeTextFile(file, "events_reactor:\n  r:\n    run: [/bin/true]\n");
+  await Deno.chmod(file, 0o666);
+  try {
+    const p = startDeno("main.ts", [
+      "--state-dir",
+      `${dir}/state`,
+      "-H",
+      d.host,
+      "run",
+      "--config",
+      file,
+    ]);
+    assert.equal(await p.wait(), 2);
+    assert.match(
+      p.output(),
+      new RegExp(
+        `^${file}: refusing config file that is writable by group and others \\(mode 0666\\).*or pass --insecure-config\\n$`,
+      ),
+    );
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
 
 Deno.test("close the private dockerd", async () => {
-  await dockerd?.close();
+  await d.close();
 });

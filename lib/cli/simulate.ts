@@ -12,6 +12,8 @@ import { DEFAULT_SOCKET, openTransport, parseEndpoint } from "../docker/endpoint
 import type { HostContext } from "../engine/hook.ts";
 import { exec } from "../exec/run.ts";
 import { getLog } from "../log.ts";
+import { type GlobalFlags, resolveGlobals } from "./globals.ts";
+import { builtinFactory } from "./hooks.ts";
 import { collectConfig, loadConfigFromFlags } from "../config/flags.ts";
 import type { BuiltinFactory } from "../config/hooks.ts";
 import {
@@ -129,8 +131,12 @@ export function simulateCommand(deps: SimulateDeps = {}): Command<[], {
     .option("--host-id <id>", "host id the event comes from", "default")
     .option("--host-name <name>", "engine name for %%host%% (default: this machine's hostname)")
     .action(async (opts, cmd) => {
-      const globals = cmd.optsWithGlobals() as { host?: string };
-      const text = await runSimulate({ ...opts, host: globals.host }, deps);
+      const globals = cmd.optsWithGlobals() as GlobalFlags;
+      const g = resolveGlobals(globals);
+      const text = await runSimulate({ ...opts, host: globals.host }, {
+        builtins: builtinFactory(g, opts),
+        ...deps,
+      });
       await Deno.stdout.write(new TextEncoder().encode(text));
     });
 }

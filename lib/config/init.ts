@@ -14,8 +14,8 @@ export const STARTER_CONFIG =
 import type { Config } from "./reactor.d.ts";
 
 export default {
-  // Built-in hooks: label networking (reactor.* labels) and scripts. \`false\` turns one off.
-  hooks: { labels: { hostRoutes: false } },
+  // Built-in hooks: label networking (docker-events.* labels) and scripts. \`false\` turns one off.
+  hooks: { labels: { hostRoutes: "deny" }, scripts: { dir: "/etc/reactor/scripts" } },
 
   // Every container start. ctx has ip, nsenter, exec, docker, log, event, host, signal.
   onStart: async (container, ctx) => {

@@ -31,7 +31,10 @@ Deno.test("writeStarter() writes a config that type-checks against reactor.d.ts 
     await denoCheck(dir, "reactor.config.ts");
     const cfg = await loadConfig([`${dir}/reactor.config.ts`]);
     assert.deepEqual(cfg.handlers.map((h) => h.name), ["onStart", "on[0]"]);
-    assert.deepEqual(cfg.builtins.labels, { hostRoutes: false });
+    assert.deepEqual(cfg.builtins, {
+      labels: { hostRoutes: "deny" },
+      scripts: { dir: "/etc/reactor/scripts" },
+    });
 
     // the types catch mistakes: a misspelled ctx member and a wrong option type
     await Deno.writeTextFile(

@@ -192,7 +192,7 @@ const BROKEN: { name: string; file: string; text: string; expected: string[] }[]
     file: "a.yaml",
     text: "hooks:\n  labels: { hostRoutes: yes please }\n",
     expected: [
-      'FILE:2:25: hooks.labels.hostRoutes: expected true or false, got string "yes please"',
+      'FILE:2:25: hooks.labels.hostRoutes: expected true, false, "allow", "deny" or "label:<key>=<value>", got string "yes please"',
     ],
   },
   {

@@ -6,7 +6,7 @@
  */
 import type { EventMatcher } from "./match.ts";
 import type { Template } from "./template.ts";
-import type { EventHandler, LabelsHookSettings, ScriptsHookSettings } from "./types.ts";
+import type { EventHandler } from "./types.ts";
 
 /** One YAML rule (`events_reactor.<name>`). */
 export interface RuleSpec {
@@ -61,8 +61,8 @@ export interface HandlerSpec {
 
 /** Built-in hook settings after merging all files (`false` = off). */
 export interface BuiltinSettings {
-  labels: false | LabelsHookSettings;
-  scripts: false | ScriptsHookSettings;
+  labels: false | { prefix?: string; hostRoutes?: string };
+  scripts: false | { dir?: string; timeoutMs?: number };
 }
 
 /** Everything loaded from the config files. */

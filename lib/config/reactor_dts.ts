@@ -358,18 +358,23 @@ export interface OnEntry extends HandlerOptions {
   run: EventHandler;
 }
 
-/** Settings of the built-in label networking hook (\`reactor.*\` labels). */
+/** Settings of the built-in label networking hook (\`docker-events.*\` labels). */
 export interface LabelsHookSettings {
-  /** Label prefix (default \`reactor.\`). */
+  /** Label prefix (default \`docker-events.\`). */
   prefix?: string;
-  /** Also add host routes towards container networks. */
-  hostRoutes?: boolean;
+  /**
+   * Host routes requested by labels: \`true\`/\`"allow"\` (default), \`false\`/\`"deny"\`, or
+   * \`"label:<key>=<value>"\` (only containers carrying that label may add them).
+   */
+  hostRoutes?: boolean | "allow" | "deny" | \`label:\${string}=\${string}\`;
 }
 
-/** Settings of the built-in scripts hook (executables run per event). */
+/** Settings of the built-in scripts hook (\`<action>.<container name>\` executables). */
 export interface ScriptsHookSettings {
-  /** Directory of scripts. */
+  /** Directory of scripts (default \`/etc/reactor/scripts\`). */
   dir?: string;
+  /** Per-script time limit (default 60 s). */
+  timeout?: Duration;
 }
 
 /** Built-in hooks: \`false\` turns one off, \`true\` or settings turn it on (all on by default). */

@@ -14,11 +14,12 @@ import type { Log } from "../log.ts";
 export interface ReloaderOptions {
   /** Load the config files again and build hooks; throws (ConfigError) when invalid. */
   load: () => Promise<Hook[]>;
-  /** Install the new hooks (`reactor.setHooks`). */
+  /**
+   * Install the new hooks: `reactor.setHooks`, which swaps them between events and closes the
+   * replaced ones.
+   */
   apply: (hooks: Hook[]) => void | Promise<void>;
   log: Log;
-  /** Hooks running now; closed after they are replaced. */
-  current?: Hook[];
   /** Quiet time after a file change before reloading (default 200 ms). */
   debounceMs?: number;
 }
@@ -26,7 +27,6 @@ export interface ReloaderOptions {
 /** Reloads a config, one reload at a time. */
 export class ConfigReloader {
   readonly #opts: ReloaderOptions;
-  #current: Hook[];
   #chain: Promise<boolean> = Promise.resolve(true);
   #cleanups: (() => void)[] = [];
   /** Number of successful reloads. */
@@ -36,7 +36,6 @@ export class ConfigReloader {
 
   constructor(opts: ReloaderOptions) {
     this.#opts = opts;
-    this.#current = opts.current ?? [];
   }
 
   /** Reload now (after any reload in progress). Resolves true when the new config is live. */
@@ -69,17 +68,8 @@ export class ConfigReloader {
       });
       return false;
     }
-    const old = this.#current;
-    this.#current = hooks;
     this.reloads++;
     log.info("config reloaded", { reason, hooks: hooks.map((h) => h.name).join(",") });
-    for (const h of old) {
-      try {
-        await h.close?.();
-      } catch (err) {
-        log.warn("closing a replaced hook failed", { hook: h.name, error: errorMessage(err) });
-      }
-    }
     return true;
   }
 

@@ -58,7 +58,7 @@ const ON_KEYS = ["match", ...HANDLER_OPTION_KEYS];
 /** Built-in hook names and their settings keys. */
 export const BUILTIN_HOOKS: Readonly<Record<string, readonly string[]>> = {
   labels: ["prefix", "hostRoutes"],
-  scripts: ["dir"],
+  scripts: ["dir", "timeout"],
 };
 /** Default retry backoff. */
 export const DEFAULT_BACKOFF_MS = 1000;
@@ -303,8 +303,19 @@ function validateHooks(p: Problems, v: unknown): Partial<BuiltinSettings> {
         p.unknownKey(["hooks", name], k, keys, `hooks.${name}`);
         continue;
       }
-      if (k === "hostRoutes" && typeof val !== "boolean") {
-        p.add(["hooks", name, k], `expected true or false, got ${kind(val)}`);
+      if (k === "hostRoutes") {
+        if (val === true || val === false) settings[k] = val ? "allow" : "deny";
+        else if (typeof val === "string" && /^(allow|deny|label:[^=\s]+=\S*)$/.test(val)) {
+          settings[k] = val;
+        } else {
+          p.add(
+            ["hooks", name, k],
+            `expected true, false, "allow", "deny" or "label:<key>=<value>", got ${kind(val)}`,
+          );
+        }
+      } else if (k === "timeout") {
+        const d = duration(p, ["hooks", name, k], val, true);
+        if (d !== undefined) settings["timeoutMs"] = d;
       } else if ((k === "prefix" || k === "dir") && (typeof val !== "string" || !val)) {
         p.add(["hooks", name, k], `expected a non-empty string, got ${kind(val)}`);
       } else if (k === "dir" && !(val as string).startsWith("/")) {
