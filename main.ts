@@ -65,6 +65,10 @@ async function main(argv: string[]): Promise<number> {
       // one line per problem, as is: `file:line:col: what is wrong — how to fix it`
       // deno-lint-ignore no-console
       for (const p of err.problems) console.error(p);
+      if (verbose && err.cause instanceof Error && err.cause.stack) {
+        // deno-lint-ignore no-console
+        console.error(err.cause.stack);
+      }
     } else {
       // deno-lint-ignore no-console
       console.error(`reactor: ${errorMessage(err)}`);

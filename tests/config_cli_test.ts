@@ -28,6 +28,11 @@ Deno.test("reactor check exits 0 with the table, 2 with one line per problem and
       `${dir}/b.ts: the config threw while loading: TOKEN is not set — fix the code that runs at import time`,
     ]);
 
+    assert.doesNotMatch(bad.out, /\n\s+at /, "no stack trace without --verbose");
+    const verbose = await reactor(["--verbose", "check", "-c", `${dir}/b.ts`]);
+    assert.equal(verbose.code, 2);
+    assert.match(verbose.out, /Error: TOKEN is not set\n\s+at file:\/\/.*b\.ts/);
+
     // $REACTOR_CONFIG is used when no --config is given
     const env = await reactor(["check"], { REACTOR_CONFIG: `${dir}/a.yaml` });
     assert.equal(env.code, 2);

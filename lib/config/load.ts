@@ -39,6 +39,8 @@ export async function loadConfig(
   const builtins: BuiltinSettings = { labels: {}, scripts: {} };
   let docker: LoadedConfig["docker"];
   const files: string[] = [];
+  /** The first error a TS config threw (its stack is shown with --verbose). */
+  let cause: unknown;
   for (const path of paths) {
     let real: string;
     try {
@@ -53,7 +55,7 @@ export async function loadConfig(
       problems.push(refusal);
       continue;
     }
-    let result: { part: ConfigPart; problems: string[] };
+    let result: { part: ConfigPart; problems: string[]; error?: unknown };
     const k = configKind(real);
     if (k === "yaml") {
       try {
@@ -68,6 +70,7 @@ export async function loadConfig(
       continue;
     }
     problems.push(...result.problems);
+    if (result.error !== undefined) cause ??= result.error;
     for (const r of result.part.rules) {
       const dup = rules.find((x) => x.name === r.name);
       if (dup) {
@@ -90,6 +93,6 @@ export async function loadConfig(
     const refusal = await checkOwnership(builtins.scripts.dir, "scripts dir", opts);
     if (refusal) problems.push(refusal);
   }
-  if (problems.length) throw new ConfigError(problems);
+  if (problems.length) throw new ConfigError(problems, cause === undefined ? undefined : { cause });
   return { files, rules, handlers, builtins, docker };
 }

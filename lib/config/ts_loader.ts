@@ -41,7 +41,7 @@ export function describeImportError(err: unknown, file: string): string {
 /** Import, call (if the default export is a function) and validate a TS config. */
 export async function loadTsFile(
   absPath: string,
-): Promise<{ part: ConfigPart; problems: string[] }> {
+): Promise<{ part: ConfigPart; problems: string[]; error?: unknown }> {
   const url = `${pathToFileURL(absPath).href}?v=${++generation}`;
   let mod: Record<string, unknown>;
   try {
@@ -50,6 +50,7 @@ export async function loadTsFile(
     return {
       part: { rules: [], handlers: [], builtins: {} },
       problems: [describeImportError(err, absPath)],
+      error: err,
     };
   }
   if (!("default" in mod)) {
@@ -67,6 +68,7 @@ export async function loadTsFile(
     } catch (err) {
       return {
         part: { rules: [], handlers: [], builtins: {} },
+        error: err,
         problems: [
           `${absPath}: the default-exported config function threw: ${
             (err instanceof Error ? err.message : String(err)).split("\n")[0]
