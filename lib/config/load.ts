@@ -7,7 +7,7 @@
 import { ConfigError } from "../errors.ts";
 import { configKind } from "./discover.ts";
 import type { BuiltinSettings, ConfigPart, HandlerSpec, LoadedConfig, RuleSpec } from "./model.ts";
-import { checkOwnership } from "./security.ts";
+import { checkConfigDir, checkOwnership } from "./security.ts";
 import { loadTsFile } from "./ts_loader.ts";
 import { loadYamlFile } from "./yaml.ts";
 
@@ -50,7 +50,8 @@ export async function loadConfig(
       continue;
     }
     files.push(real);
-    const refusal = await checkOwnership(real, "config file", opts);
+    const refusal = await checkOwnership(real, "config file", opts) ??
+      await checkConfigDir(real, opts);
     if (refusal) {
       problems.push(refusal);
       continue;

@@ -420,3 +420,23 @@ Deno.test("loadConfig() with no files is the embedded default", async () => {
     builtins: { labels: {}, scripts: {} },
   });
 });
+
+Deno.test("loadConfig() as root refuses a config file in a directory others can write", async () => {
+  await withDir(async (dir) => {
+    const sub = `${dir}/open`;
+    await Deno.mkdir(sub);
+    const path = `${sub}/reactor.yaml`;
+    await Deno.writeTextFile(path, "events_reactor:\n  r:\n    run: [/bin/true]\n");
+    await Deno.chmod(path, 0o644);
+    await Deno.chmod(sub, 0o777);
+    assert.deepEqual(await problemsOf(loadConfig([path], { isRoot: true })), [
+      `${path}: refusing config file whose directory ${sub} is writable by group or others ` +
+      `(mode 0777): anyone able to write there can replace the config — move it to a root-owned ` +
+      `directory (e.g. /etc/reactor) or \`chmod go-w ${sub}\`, or pass --insecure-config`,
+    ]);
+    if (Deno.uid() === 0) {
+      await Deno.chmod(sub, 0o1777); // sticky, like /tmp: others cannot replace root's file
+      assert.equal((await loadConfig([path], { isRoot: true })).rules.length, 1);
+    }
+  });
+});

@@ -46,3 +46,34 @@ export async function checkOwnership(
   }: anyone able to change it runs ` +
     `commands as root — run \`chown root:root ${path} && chmod go-w ${path}\`, or pass --insecure-config`;
 }
+
+/**
+ * The directory holding a config file: refused (as root) when someone other than root could
+ * replace the file in it — a directory not owned by root, or writable by group/others without
+ * the sticky bit. `undefined` when fine.
+ */
+export async function checkConfigDir(
+  file: string,
+  opts: OwnershipOptions = {},
+): Promise<string | undefined> {
+  const isRoot = opts.isRoot ?? Deno.uid() === 0;
+  if (!isRoot || opts.insecure) return undefined;
+  const dir = file.slice(0, file.lastIndexOf("/")) || "/";
+  let st: Deno.FileInfo;
+  try {
+    st = await Deno.stat(dir);
+  } catch {
+    return undefined;
+  }
+  const mode = (st.mode ?? 0) & 0o7777;
+  const sticky = (mode & 0o1000) !== 0;
+  let why = "";
+  if (st.uid !== 0) why = `is owned by uid ${st.uid}, not root`;
+  else if (mode & 0o022 && !sticky) {
+    why = `is writable by group or others (mode ${mode.toString(8).padStart(4, "0")})`;
+  }
+  if (!why) return undefined;
+  return `${file}: refusing config file whose directory ${dir} ${why}: anyone able to write ` +
+    `there can replace the config — move it to a root-owned directory (e.g. /etc/reactor) or ` +
+    `\`chmod go-w ${dir}\`, or pass --insecure-config`;
+}
