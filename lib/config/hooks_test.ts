@@ -205,3 +205,10 @@ Deno.test("configHooks() orders built-ins, rules, then handlers", () => {
   );
   assert.deepEqual(hooks.map((h) => h.name), ["labels:{}", "rule:r", "ts:onStart"]);
 });
+
+Deno.test("YAML rules may share settings through x- keys, anchors and merge keys", () => {
+  const [a, b] = rules(
+    `x-defaults: &defaults\n  timeout: 5s\n  retries: 2\nevents_reactor:\n  a:\n    <<: *defaults\n    run: [x]\n  b:\n    <<: *defaults\n    retries: 0\n    run: [y]\n`,
+  );
+  assert.deepEqual([a?.timeoutMs, a?.retries, b?.timeoutMs, b?.retries], [5000, 2, 5000, 0]);
+});

@@ -365,6 +365,7 @@ export function validateYaml(
       }
     } else if (k === "hooks") part.builtins = validateHooks(p, v);
     else if (k === "docker") part.docker = v;
+    else if (k.startsWith("x-")) continue; // extension fields: a place for &anchors
     else p.unknownKey([], k, YAML_TOP_KEYS, "reactor.yaml");
   }
   return { part, problems: p.list };

@@ -11,7 +11,12 @@ import { type FieldPath, validateYaml } from "./validate.ts";
 /** Parse and validate YAML text. `file` is used in messages only. */
 export function loadYamlText(text: string, file: string): { part: ConfigPart; problems: string[] } {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, {
+    lineCounter: lc,
+    prettyErrors: false,
+    uniqueKeys: true,
+    merge: true,
+  });
   const pos = (offset: number) => {
     const { line, col } = lc.linePos(offset);
     return `${file}:${line}:${col}`;
