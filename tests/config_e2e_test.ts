@@ -229,6 +229,33 @@ Deno.test("reload (file change, SIGHUP; valid and invalid) while containers star
   }
 });
 
+Deno.test("reactor once runs the config's rules for running containers; a failing rule exits 1", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await d.runContainer("once1");
+    const file = `${dir}/reactor.yaml`;
+    await Deno.writeTextFile(
+      file,
+      `hooks: { labels: false, scripts: false }\nevents_reactor:\n  mark:\n    event: { action: start, actor: { name: once1 } }\n    run: [touch, "${dir}/%%name%%.%%action%%"]\n`,
+    );
+    const args = ["--state-dir", `${dir}/state`, "-H", d.host, "once", "--config", file];
+    const ok = startDeno("main.ts", args);
+    assert.equal(await ok.wait(), 0, ok.output());
+    assert.ok((await Deno.stat(`${dir}/once1.start`)).isFile);
+
+    await Deno.writeTextFile(
+      file,
+      `hooks: { labels: false, scripts: false }\nevents_reactor:\n  fail:\n    event: { actor: { name: once1 } }\n    run: [/bin/false]\n`,
+    );
+    const bad = startDeno("main.ts", args);
+    assert.equal(await bad.wait(), 1, bad.output());
+    assert.match(bad.output(), /\/bin\/false/);
+  } finally {
+    await d.docker("rm", "-f", "once1").catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("as root, reactor run refuses a config file writable by others", async () => {
   const dir = await Deno.makeTempDir();
   const file = `${dir}/reactor.yaml`;
