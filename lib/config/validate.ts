@@ -282,11 +282,11 @@ function validateHooks(p: Problems, v: unknown): Partial<BuiltinSettings> {
       p.unknownKey(["hooks"], name, names, "hooks");
       continue;
     }
-    if (s === false || s === null) {
+    if (s === false) {
       out[name as keyof BuiltinSettings] = false;
       continue;
     }
-    if (s === true) {
+    if (s === true || s === null) { // `labels:` with nothing under it: on, defaults
       out[name as keyof BuiltinSettings] = {};
       continue;
     }
