@@ -41,7 +41,7 @@ export interface HostConnector {
 export interface ConnectorDeps {
   log: Log;
   spawn?: typeof spawnChild;
-  /** Per-attempt limit for connect + `/_ping` (default 30 s). */
+  /** Per-attempt limit for connect + `/_ping` (default 10 s). */
   connectTimeoutMs?: number;
 }
 
@@ -98,7 +98,7 @@ export function createConnector(cfg: HostConfig, deps: ConnectorDeps): HostConne
       transport = await openTransport(ep, cfg.clientTls);
     }
     const client = new DockerClient({ hostId: cfg.id, transport });
-    const limit = AbortSignal.timeout(deps.connectTimeoutMs ?? 30_000);
+    const limit = AbortSignal.timeout(deps.connectTimeoutMs ?? 10_000);
     try {
       await client.negotiate(AbortSignal.any([signal, limit]));
     } catch (err) {
