@@ -95,12 +95,18 @@ export function spawnChild(argv: readonly string[], opts: SpawnOptions = {}): Sp
       opts.onLine?.(stream, line);
     } catch { /* a logging callback must not kill the pump */ }
   };
-  const pumps: Promise<void>[] = [pumpLines(child.stderr, "stderr", onLine)];
-  if (stdoutMode === "lines") pumps.push(pumpLines(child.stdout, "stdout", onLine));
+  const drained = new AbortController();
+  const pumps: Promise<void>[] = [pumpLines(child.stderr, "stderr", onLine, drained.signal)];
+  if (stdoutMode === "lines") {
+    pumps.push(pumpLines(child.stdout, "stdout", onLine, drained.signal));
+  }
   let exited = false;
   const status = (async () => {
     const st = await child.status;
+    // A grandchild may keep the pipes open after the child exited: stop reading after 1 s.
+    const grace = setTimeout(() => drained.abort(), 1000);
     await Promise.allSettled(pumps);
+    clearTimeout(grace);
     exited = true;
     return { code: st.code, signal: st.signal ?? null };
   })();
@@ -145,11 +151,17 @@ async function pumpLines(
   stream: ReadableStream<Uint8Array>,
   name: "stdout" | "stderr",
   onLine: (stream: "stdout" | "stderr", line: string) => void,
+  stop: AbortSignal,
 ): Promise<void> {
   const decoder = new TextDecoder();
   let pending = "";
+  const reader = stream.getReader();
+  const onStop = () => reader.cancel().catch(() => {});
+  stop.addEventListener("abort", onStop, { once: true });
   try {
-    for await (const chunk of stream) {
+    while (true) {
+      const { value: chunk, done } = await reader.read();
+      if (done) break;
       pending += decoder.decode(chunk, { stream: true });
       let i: number;
       while ((i = pending.indexOf("\n")) >= 0) {
@@ -157,7 +169,11 @@ async function pumpLines(
         pending = pending.slice(i + 1);
       }
     }
-  } catch { /* stream broken: the process is gone */ }
+  } catch {
+    /* stream broken: the process is gone */
+  } finally {
+    stop.removeEventListener("abort", onStop);
+  }
   pending += decoder.decode();
   if (pending) onLine(name, pending);
 }

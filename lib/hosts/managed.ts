@@ -104,6 +104,7 @@ export class ManagedDaemon {
     }
     this.#state = "starting";
     await this.#handleStale();
+    if (this.adopted) return;
     await this.#prepareDirs();
     const child = this.#launch();
     this.#child = child;
