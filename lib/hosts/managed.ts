@@ -197,11 +197,14 @@ export class ManagedDaemon {
     const dirs = [dirname(this.socketPath)];
     if (this.cfg.pidfile) dirs.push(dirname(this.cfg.pidfile));
     for (const d of dirs) {
-      try {
-        await Deno.stat(d);
-      } catch {
-        await Deno.mkdir(d, { recursive: true, mode: 0o700 });
-        if (owner) await Deno.chown(d, owner.uid, owner.gid).catch(() => {});
+      // Create missing components one by one so each belongs to the daemon's user.
+      const missing: string[] = [];
+      for (let p = d; p !== "/" && !exists(p); p = dirname(p)) missing.unshift(p);
+      for (const p of missing) {
+        await Deno.mkdir(p, { mode: 0o700 }).catch((err) => {
+          if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+        });
+        if (owner) await Deno.chown(p, owner.uid, owner.gid).catch(() => {});
       }
     }
   }
