@@ -3,10 +3,10 @@
  *
  * @module
  */
-import { DEFAULT_SOCKET } from "../docker/endpoint.ts";
-import { endpointConnector } from "../docker/connector.ts";
 import { defaultStateDir } from "../engine/cursor.ts";
 import type { HostConnector } from "../engine/reactor.ts";
+import { type HostConfig, parseDockerSection } from "../hosts/config.ts";
+import { createConnectors } from "../hosts/connector.ts";
 import { UsageError } from "../errors.ts";
 import {
   getLog,
@@ -63,14 +63,57 @@ export function resolveGlobals(
   };
 }
 
+/** Environment access used for host resolution (`Deno.env` or a test double). */
+export interface EnvSource {
+  get(k: string): string | undefined;
+  toObject?(): Record<string, string>;
+}
+
+const HOST_ENV_KEYS = [
+  "HOME",
+  "DOCKER_HOST",
+  "DOCKER_TLS",
+  "DOCKER_TLS_VERIFY",
+  "DOCKER_CERT_PATH",
+  "DOCKER_CONTEXT",
+  "DOCKER_CONFIG",
+];
+
 /**
- * The hosts to watch. `-H` wins, then `DOCKER_HOST`, then the default socket.
- * (Multi-host configuration replaces this with the configured hosts.)
+ * Every configured host (disabled ones included), from the raw `docker` section of reactor.yaml
+ * (`undefined` → the seed default: `default` external + `local` managed, disabled), with
+ * `REACTOR_DOCKER_HOSTS_*` overrides, and `-H`, `DOCKER_HOST` or the docker context feeding the
+ * `default` host. Throws ConfigError naming the field.
+ */
+export function hostConfigs(
+  g: Globals,
+  docker?: unknown,
+  env: EnvSource = Deno.env,
+  file?: string,
+): HostConfig[] {
+  const vars: Record<string, string> = env.toObject ? env.toObject() : {};
+  if (!env.toObject) {
+    for (const k of HOST_ENV_KEYS) {
+      const v = env.get(k);
+      if (v !== undefined) vars[k] = v;
+    }
+  }
+  return parseDockerSection(docker, {
+    env: vars,
+    home: vars["HOME"] ?? "/root",
+    hostFlag: g.host,
+    file,
+  });
+}
+
+/**
+ * Connectors for the enabled hosts. `docker` is the raw `docker` section of reactor.yaml when a
+ * config file is loaded (see {@link hostConfigs}).
  */
 export function hostConnectors(
   g: Globals,
-  env: { get(k: string): string | undefined } = Deno.env,
+  env: EnvSource = Deno.env,
+  docker?: unknown,
 ): HostConnector[] {
-  const url = g.host ?? env.get("DOCKER_HOST") ?? DEFAULT_SOCKET;
-  return [endpointConnector({ id: "default", url, log: g.log })];
+  return createConnectors(hostConfigs(g, docker, env), { log: g.log });
 }

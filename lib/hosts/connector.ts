@@ -11,18 +11,13 @@ import { openTransport, type Transport } from "../docker/endpoint.ts";
 import { DockerConnectError, errorMessage, ReactorError } from "../errors.ts";
 import type { Log } from "../log.ts";
 import type { spawnChild } from "../exec/spawn.ts";
+import type { HostConnector as EngineHostConnector } from "../engine/reactor.ts";
 import type { HostConfig } from "./config.ts";
 import { ManagedDaemon } from "./managed.ts";
 import { openSshTransport, type SshTransport } from "./ssh.ts";
 
-/** What the engine needs from a host. */
-export interface HostConnector {
-  /** Configured host id; every event and container from it carries this id. */
-  readonly id: string;
-  /** True when the engine runs on this machine (unix socket, loopback TCP, managed). */
-  readonly local: boolean;
-  /** Human description: `unix:///var/run/docker.sock`, `ssh://me@box`, … */
-  readonly describe: string;
+/** The engine's connector contract plus what `reactor hosts` shows. */
+export interface HostConnector extends EngineHostConnector {
   /** The validated configuration. */
   readonly config: HostConfig;
   /** The managed daemon, for `type: managed`. */
@@ -95,7 +90,7 @@ export function createConnector(cfg: HostConfig, deps: ConnectorDeps): HostConne
     if (ep.kind === "ssh") {
       transport = await openSshTransport(ep, { log, sshArgs: cfg.sshArgs, spawn: deps.spawn });
     } else {
-      transport = await openTransport(ep, cfg.clientTls);
+      transport = closeOnce(await openTransport(ep, cfg.clientTls));
     }
     const client = new DockerClient({ hostId: cfg.id, transport });
     const limit = AbortSignal.timeout(deps.connectTimeoutMs ?? 10_000);
@@ -166,4 +161,19 @@ export function explainConnectError(
     }`;
   }
   return new DockerConnectError(where, detail, { cause: err });
+}
+
+/** The engine and this connector may both close a client: make the second close a no-op. */
+function closeOnce(t: Transport): Transport {
+  let done = false;
+  return {
+    baseUrl: t.baseUrl,
+    client: t.client,
+    describe: t.describe,
+    close: () => {
+      if (done) return;
+      done = true;
+      t.close();
+    },
+  };
 }
