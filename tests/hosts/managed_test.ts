@@ -35,6 +35,7 @@ function config(extra: Record<string, unknown> = {}): HostConfig {
           "--iptables=false",
           "--ip-forward=false",
           "--ip-masq=false",
+          "--debug",
         ],
         logLevel: "info",
         logPrefix: "MGD: ",
@@ -127,6 +128,11 @@ Deno.test("managed host: a daemon left by a SIGKILLed owner is adopted, then sto
     assert.equal(conn.managed?.state, "adopted");
     assert.equal(conn.managed?.pid, pid);
     assert.ok((await docker.version()).version);
+    // The orphan's stdout/stderr pipe is broken now; with --debug every request makes it write
+    // a log line. It must keep serving (Go ignores SIGPIPE only where dockerd asks it to).
+    for (let i = 0; i < 5; i++) await docker.info();
+    await exec(["docker", "-H", `unix://${dir}/docker.sock`, "volume", "create", "after-adopt"]);
+    assert.ok(isAlive(pid), "the adopted daemon survives writing to its broken log pipe");
     assert.ok(
       log.lines.some((l) => l.level === "warn" && /Adopted managed dockerd/.test(l.message)),
     );

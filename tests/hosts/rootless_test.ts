@@ -212,6 +212,10 @@ if (reason) {
       const docker = await conn.connect(AbortSignal.timeout(60_000));
       assert.equal(conn.managed?.state, "adopted");
       assert.ok((await docker.info()).rootless);
+      // Its log pipe is broken since the owner died: it must keep serving anyway.
+      for (let i = 0; i < 5; i++) await docker.info();
+      await sh(["docker", "-H", cfg!.host, "volume", "create", "after-adopt"]);
+      assert.ok(left.filter(isAlive).length > 0);
       const warn = log.lines.find((l) => /Adopted managed dockerd/.test(l.message));
       assert.ok(warn, "adoption is logged");
       assert.match(warn.message, /RootlessKit pid \d+ holds .*rk\/lock/);
