@@ -9,7 +9,8 @@ import { waitFor } from "../harness/dockerd.ts";
 import { exec } from "../../lib/exec/run.ts";
 import { spawnChild } from "../../lib/exec/spawn.ts";
 import { type HostConfig, parseHostsSection } from "../../lib/hosts/config.ts";
-import { createConnector } from "../../lib/hosts/connector.ts";
+import { createConnector, createConnectors } from "../../lib/hosts/connector.ts";
+import { Reactor } from "../../lib/engine/reactor.ts";
 import { isAlive, ManagedDaemon, ManagedHostError } from "../../lib/hosts/managed.ts";
 import type { ReactorEvent } from "../../lib/docker/types.ts";
 import { pumpEvents, recordingLog } from "./helpers.ts";
@@ -237,6 +238,39 @@ Deno.test("managed host: a RootlessKit lock failure is explained, not passed thr
     assert.doesNotMatch(err.message, /failed to lock/);
     return true;
   });
+});
+
+Deno.test("managed host under the Reactor: started on run, events flow, stopped on shutdown", async () => {
+  const conns = createConnectors([config()], { log: recordingLog() });
+  const events: ReactorEvent[] = [];
+  const reactor = new Reactor({
+    hosts: conns,
+    hooks: [],
+    stateDir: `${dir}/state`,
+    log: recordingLog(),
+    persist: false,
+    resync: false,
+    tap: (ev) => events.push(ev),
+  });
+  const ac = new AbortController();
+  const running = reactor.run(ac.signal);
+  let pid = 0;
+  try {
+    await waitFor(() => reactor.hostStatus()[0]?.state === "up", {
+      what: "managed host up under the Reactor",
+      timeoutMs: 60_000,
+    });
+    pid = conns[0]!.managed!.pid!;
+    await exec(["docker", "-H", `unix://${dir}/docker.sock`, "volume", "create", "rvol"]);
+    await waitFor(() => events.some((e) => e.hostId === "mgd" && e.actor.id === "rvol"), {
+      what: "event from the managed host through the Reactor",
+    });
+  } finally {
+    ac.abort();
+    await running;
+  }
+  assert.equal(isAlive(pid), false, "Reactor shutdown stopped the managed daemon");
+  assert.equal(await socketAnswers(), false);
 });
 
 Deno.test("teardown: remove the managed host's files", async () => {
