@@ -79,17 +79,22 @@ const HOST_ENV_KEYS = [
   "DOCKER_CONFIG",
 ];
 
+/** The raw `docker:` section of the loaded config and the file it came from. */
+export interface DockerSection {
+  readonly value: unknown;
+  readonly file?: string;
+}
+
 /**
- * Every configured host (disabled ones included), from the raw `docker` section of reactor.yaml
+ * Every configured host (disabled ones included), from the raw `docker:` section of the config
  * (`undefined` → the seed default: `default` external + `local` managed, disabled), with
  * `REACTOR_DOCKER_HOSTS_*` overrides, and `-H`, `DOCKER_HOST` or the docker context feeding the
- * `default` host. Throws ConfigError naming the field.
+ * `default` host. Throws ConfigError naming the file and field.
  */
 export function hostConfigs(
   g: Globals,
-  docker?: unknown,
+  docker?: DockerSection,
   env: EnvSource = Deno.env,
-  file?: string,
 ): HostConfig[] {
   const vars: Record<string, string> = env.toObject ? env.toObject() : {};
   if (!env.toObject) {
@@ -98,22 +103,22 @@ export function hostConfigs(
       if (v !== undefined) vars[k] = v;
     }
   }
-  return parseDockerSection(docker, {
+  return parseDockerSection(docker?.value, {
     env: vars,
     home: vars["HOME"] ?? "/root",
     hostFlag: g.host,
-    file,
+    file: docker?.file,
   });
 }
 
 /**
- * Connectors for the enabled hosts. `docker` is the raw `docker` section of reactor.yaml when a
- * config file is loaded (see {@link hostConfigs}).
+ * Connectors for the enabled hosts. Pass the loaded config's `docker` section
+ * (`LoadedConfig.docker`, `{ value, file }`) when there is one.
  */
 export function hostConnectors(
   g: Globals,
   env: EnvSource = Deno.env,
-  docker?: unknown,
+  docker?: DockerSection,
 ): HostConnector[] {
   return createConnectors(hostConfigs(g, docker, env), { log: g.log });
 }
