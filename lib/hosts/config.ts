@@ -10,6 +10,7 @@ import { ConfigError } from "../errors.ts";
 import { type ClientTls, type Endpoint, parseEndpoint } from "../docker/endpoint.ts";
 import { type LogLevel, parseLogLevel } from "../log.ts";
 import { DockerContextError, resolveDockerCliEndpoint } from "./docker_cli.ts";
+import { sshEndpointProblem } from "./ssh.ts";
 
 /** Host types from the seed. */
 export const HOST_TYPES = ["external", "managed", "remote"] as const;
@@ -376,6 +377,13 @@ function validateHost(
   } catch (err) {
     problems.push(`${at("host")}: ${(err as Error).message}`);
     return undefined;
+  }
+  if (endpoint.kind === "ssh") {
+    const bad = sshEndpointProblem(endpoint.url);
+    if (bad) {
+      problems.push(`${at("host")}: ${bad}`);
+      return undefined;
+    }
   }
   if (endpoint.kind === "tcp" && !endpoint.tls) {
     warnings.push(

@@ -148,6 +148,7 @@ Deno.test("parseHostsSection() reports every problem with its field path", () =>
         managed: { healthcheck: { interval: "soon" } },
       },
       v: { host: "unix://${NOPE}/x.sock" },
+      w: { host: "ssh://me@box/run/x;reboot" },
     }, { file: "reactor.yaml", env: {}, home: HOME })
   );
   const text = p.join("\n");
@@ -158,6 +159,10 @@ Deno.test("parseHostsSection() reports every problem with its field path", () =>
   assert.match(text, /docker\.hosts\.y\.hots: unknown setting/);
   assert.match(text, /docker\.hosts\.z\.managed\.healthCheck\.interval: "soon" is not a duration/);
   assert.match(text, /docker\.hosts\.v\.host: \$\{NOPE\} is not set/);
+  assert.match(
+    text,
+    /docker\.hosts\.w\.host: the remote socket path "\/run\/x;reboot" may only contain/,
+  );
 });
 
 Deno.test("parseHostsSection() treats an external host without host as the local socket", () => {

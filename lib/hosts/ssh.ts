@@ -61,6 +61,18 @@ export function sshArgv(
   ];
 }
 
+/**
+ * Problems with an `ssh://` URL that ssh would not catch: the remote socket path becomes part of
+ * the command line the REMOTE shell parses, so only plain path characters are accepted.
+ */
+export function sshEndpointProblem(url: string): string | undefined {
+  const p = remoteSocketPath(url);
+  if (p !== undefined && !/^\/[A-Za-z0-9_.\/@+-]*$/.test(p)) {
+    return `the remote socket path "${p}" may only contain letters, digits and _ . / @ + - (the remote shell parses it)`;
+  }
+  return undefined;
+}
+
 function remoteSocketPath(url: string): string | undefined {
   try {
     const p = decodeURIComponent(new URL(url).pathname);
