@@ -130,7 +130,7 @@ export async function openSshTransport(
     if (st.code !== 0 && !closed) {
       const tail = oneLine(child.stderrTail().join("\n"));
       lastError = `ssh exited with code ${st.code}${tail ? `: ${tail}` : ""}`;
-      log.warn(`ssh bridge to ${ep.url} failed: ${lastError}`);
+      log.debug(`ssh bridge to ${ep.url} failed: ${lastError}`);
     }
     await down;
     try {

@@ -11,6 +11,7 @@ import { createConnector, createConnectors } from "../../lib/hosts/connector.ts"
 import { DockerConnectError } from "../../lib/errors.ts";
 import type { ReactorEvent } from "../../lib/docker/types.ts";
 import { Reactor } from "../../lib/engine/reactor.ts";
+import { exec } from "../../lib/exec/run.ts";
 import type { Hook } from "../../lib/engine/hook.ts";
 import { freePort, makeCerts, pumpEvents, recordingLog, type TestCerts } from "./helpers.ts";
 
@@ -83,6 +84,66 @@ Deno.test("connectors receive events from a unix and a TLS host at once, tagged 
     ac.abort();
     await Promise.all(pumps);
     await Promise.all(conns.map((c) => c.close()));
+  }
+});
+
+Deno.test("default host from a real `docker context create` TLS context, and from DOCKER_HOST + DOCKER_TLS_VERIFY + DOCKER_CERT_PATH", async () => {
+  const cfgDir = `${tmp}/docker-config`;
+  await Deno.mkdir(cfgDir, { recursive: true });
+  await exec([
+    "docker",
+    "--config",
+    cfgDir,
+    "context",
+    "create",
+    "tlsctx",
+    "--docker",
+    `host=tcp://127.0.0.1:${port},ca=${certs!.ca},cert=${certs!.clientCert},key=${
+      certs!.clientKey
+    }`,
+  ]);
+  const viaContext = parseHostsSection(undefined, {
+    env: { DOCKER_CONFIG: cfgDir, DOCKER_CONTEXT: "tlsctx" },
+    home: "/nonexistent",
+  })[0]!;
+  assert.equal(viaContext.host, `https://127.0.0.1:${port}`);
+  assert.equal(viaContext.source, 'context "tlsctx"');
+  // The CLI copied the files into its store; reactor reads them from there.
+  assert.ok(viaContext.clientTls?.ca?.startsWith(`${cfgDir}/contexts/tls/`));
+  // currentContext in config.json works the same way.
+  await exec(["docker", "--config", cfgDir, "context", "use", "tlsctx"]);
+  const viaCurrent = parseHostsSection(undefined, {
+    env: { DOCKER_CONFIG: cfgDir },
+    home: "/nonexistent",
+  })[0]!;
+  assert.equal(viaCurrent.source, 'context "tlsctx"');
+
+  const certDir = `${tmp}/cert-path`;
+  await Deno.mkdir(certDir, { recursive: true });
+  await Deno.copyFile(certs!.ca, `${certDir}/ca.pem`);
+  await Deno.copyFile(certs!.clientCert, `${certDir}/cert.pem`);
+  await Deno.copyFile(certs!.clientKey, `${certDir}/key.pem`);
+  const viaEnv = parseHostsSection(undefined, {
+    env: {
+      DOCKER_CONFIG: cfgDir,
+      DOCKER_CONTEXT: "tlsctx",
+      DOCKER_HOST: `tcp://127.0.0.1:${port}`,
+      DOCKER_TLS_VERIFY: "1",
+      DOCKER_CERT_PATH: certDir,
+    },
+    home: "/nonexistent",
+  })[0]!;
+  assert.equal(viaEnv.source, "DOCKER_HOST", "DOCKER_HOST beats the context");
+  assert.equal(viaEnv.clientTls?.ca, `${certDir}/ca.pem`);
+
+  for (const cfg of [viaContext, viaEnv]) {
+    const conn = createConnector(cfg, { log: recordingLog() });
+    try {
+      const docker = await conn.connect(AbortSignal.timeout(20_000));
+      assert.ok((await docker.version()).version, `connect via ${cfg.source}`);
+    } finally {
+      await conn.close();
+    }
   }
 });
 
