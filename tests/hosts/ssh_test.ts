@@ -9,7 +9,8 @@ import { startDockerd, type TestDockerd, waitFor } from "../harness/dockerd.ts";
 import { exec } from "../../lib/exec/run.ts";
 import { spawnChild, type SpawnedChild } from "../../lib/exec/spawn.ts";
 import { parseHostsSection } from "../../lib/hosts/config.ts";
-import { createConnector } from "../../lib/hosts/connector.ts";
+import { createConnector, createConnectors } from "../../lib/hosts/connector.ts";
+import { Reactor } from "../../lib/engine/reactor.ts";
 import { openSshTransport, sshArgv } from "../../lib/hosts/ssh.ts";
 import { parseEndpoint } from "../../lib/docker/endpoint.ts";
 import { DockerConnectError } from "../../lib/errors.ts";
@@ -146,6 +147,50 @@ Deno.test("events arrive through the ssh transport, tagged with the ssh host id"
     if (cmd.includes(d!.socket) && cmd.startsWith("ssh")) ours.push(pid);
   }
   assert.deepEqual(ours, [], "no ssh client process of this test survives close()");
+});
+
+Deno.test("Reactor follows an ssh host and leaves no ssh process behind on shutdown", async () => {
+  const [cfg] = parseHostsSection({
+    lab: {
+      type: "remote",
+      host: `ssh://root@127.0.0.1:${port}${d!.socket}`,
+      ssh: { args: sshOpts() },
+    },
+  }, { env: {}, home: "/root" });
+  const events: ReactorEvent[] = [];
+  const reactor = new Reactor({
+    hosts: createConnectors([cfg!], { log: recordingLog() }),
+    hooks: [],
+    stateDir: `${tmp}/state`,
+    log: recordingLog(),
+    persist: false,
+    tap: (ev) => events.push(ev),
+  });
+  const ac = new AbortController();
+  const running = reactor.run(ac.signal);
+  try {
+    await waitFor(() => reactor.hostStatus()[0]?.state === "up", {
+      what: `ssh host up (${reactor.hostStatus()[0]?.lastError ?? ""})`,
+      timeoutMs: 30_000,
+    });
+    await d!.docker("volume", "create", "reactor-over-ssh");
+    await waitFor(
+      () => events.some((e) => e.hostId === "lab" && e.actor.id === "reactor-over-ssh"),
+      {
+        what: "event through the Reactor over ssh",
+      },
+    );
+  } finally {
+    ac.abort();
+    await running;
+  }
+  const left = await exec(["pgrep", "-f", `dial-stdio`], { okCodes: [0, 1] });
+  const ours = [];
+  for (const pid of left.stdout.split(/\s+/).filter(Boolean)) {
+    const cmd = await Deno.readTextFile(`/proc/${pid}/cmdline`).catch(() => "");
+    if (cmd.includes(d!.socket) && cmd.startsWith("ssh")) ours.push(pid);
+  }
+  assert.deepEqual(ours, [], "no ssh client process survives the Reactor's shutdown");
 });
 
 Deno.test("openSshTransport() reports ssh's own error for a key the server refuses", async () => {
