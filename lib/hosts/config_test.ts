@@ -279,3 +279,28 @@ Deno.test("parseDuration() reads Go durations and bare seconds", () => {
   assert.equal(parseDuration(2), 2000);
   assert.equal(parseDuration("soon"), undefined);
 });
+
+Deno.test("parseDockerSection() accepts the README's Docker hosts example", async () => {
+  const { parse } = await import("yaml");
+  const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
+  const section = readme.slice(readme.indexOf("## Docker hosts"));
+  const block = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+  assert.ok(block, "README has a yaml block in the Docker hosts section");
+  const hosts = parseDockerSection((parse(block) as { docker: unknown }).docker, {
+    file: "README.md",
+    env: {},
+    home: "/root",
+    userHome: (u) => u === "builder" ? "/home/builder" : undefined,
+  });
+  assert.deepEqual(hosts.map((h) => [h.id, h.type, h.endpoint.kind]), [
+    ["default", "external", "unix"],
+    ["edge", "remote", "tcp"],
+    ["lab", "remote", "ssh"],
+    ["local", "managed", "unix"],
+  ]);
+  assert.equal(hosts[3]!.host, "unix:///home/builder/.cache/reactor-docker-host/docker.sock");
+  assert.equal(
+    hosts[3]!.managed?.rootlessStateDir,
+    "/home/builder/.cache/reactor-docker-host/state-dir",
+  );
+});
