@@ -126,6 +126,11 @@ export class ManagedDaemon {
       }
     }
     this.#child = undefined;
+    if (this.#state === "adopted" && this.#adoptedPids.length === 0) {
+      this.#log.warn(
+        `Cannot stop the adopted managed dockerd on ${this.socketPath}: its pid is unknown (no --pidfile in managed.args, no RootlessKit --state-dir in managed.env) — it keeps running`,
+      );
+    }
     if (this.#adoptedPids.length) {
       this.#log.info(`Stopping adopted managed dockerd (pids ${this.#adoptedPids.join(", ")})`);
       await terminate(this.#adoptedPids, this.cfg.stopTimeoutMs);
