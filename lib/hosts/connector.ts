@@ -73,6 +73,8 @@ export function createConnector(cfg: HostConfig, deps: ConnectorDeps): HostConne
   const local = cfg.type === "managed" || ep.kind === "unix" ||
     (ep.kind === "tcp" && ["127.0.0.1", "localhost", "::1"].includes(ep.hostname));
   let current: DockerClient | undefined;
+  /** Every client handed out and not closed yet (concurrent connects must not leak one). */
+  const open = new Set<DockerClient>();
   let warned = false;
   let closed = false;
 
@@ -85,7 +87,10 @@ export function createConnector(cfg: HostConfig, deps: ConnectorDeps): HostConne
     if (managed) await managed.start(signal);
     const previous = current;
     current = undefined;
-    previous?.close();
+    if (previous) {
+      open.delete(previous);
+      previous.close();
+    }
     let transport: Transport;
     if (ep.kind === "ssh") {
       transport = await openSshTransport(ep, { log, sshArgs: cfg.sshArgs, spawn: deps.spawn });
@@ -106,6 +111,7 @@ export function createConnector(cfg: HostConfig, deps: ConnectorDeps): HostConne
       throw new ReactorError(`Docker host "${cfg.id}" connector is closed`);
     }
     current = client;
+    open.add(client);
     return client;
   };
 
@@ -118,13 +124,14 @@ export function createConnector(cfg: HostConfig, deps: ConnectorDeps): HostConne
     connect,
     close: async () => {
       closed = true;
-      const c = current;
       current = undefined;
-      if (c) {
+      const clients = [...open];
+      open.clear();
+      await Promise.all(clients.map(async (c) => {
         const t = c.transport as Partial<SshTransport>;
         if (t.closeAndWait) await t.closeAndWait();
         else c.close();
-      }
+      }));
       await managed?.stop();
     },
   };

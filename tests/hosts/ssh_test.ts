@@ -23,6 +23,8 @@ let port = 0;
 let createdPrivsep = false;
 const tmp = await Deno.makeTempDir({ prefix: "reactor-hosts-ssh-" });
 const sshdLog: string[] = [];
+const startedAt = Date.now();
+const tmpRoot = Deno.env.get("TMPDIR") ?? "/tmp";
 
 function sshOpts(key = `${tmp}/id_ed25519`): string[] {
   return [
@@ -225,6 +227,16 @@ Deno.test("openSshTransport() reports ssh's own error for a key the server refus
   await Deno.stat(sock);
   await t.closeAndWait();
   await assert.rejects(() => Deno.stat(sock), Deno.errors.NotFound);
+});
+
+Deno.test("no ssh bridge directory of this test run is left in the temp dir", async () => {
+  const left: string[] = [];
+  for await (const e of Deno.readDir(tmpRoot)) {
+    if (!e.name.startsWith("reactor-ssh-")) continue;
+    const st = await Deno.stat(`${tmpRoot}/${e.name}`).catch(() => undefined);
+    if (st?.mtime && st.mtime.getTime() >= startedAt - 1000) left.push(e.name);
+  }
+  assert.deepEqual(left, []);
 });
 
 Deno.test("teardown: stop sshd and dockerd", async () => {
