@@ -16,7 +16,13 @@
  */
 import type { HandlerContext, Hook } from "../lib/engine/hook.ts";
 import type { ReactorEvent } from "../lib/docker/types.ts";
-import { CommandError, DockerApiError, errorMessage, oneLine, ReactorError } from "../lib/errors.ts";
+import {
+  CommandError,
+  DockerApiError,
+  errorMessage,
+  oneLine,
+  ReactorError,
+} from "../lib/errors.ts";
 import { ensureIp } from "../lib/net/idempotent.ts";
 import { ip, type Netns } from "../lib/net/ip.ts";
 import { parseLabelValue } from "../lib/net/label_parse.ts";
@@ -100,7 +106,12 @@ export function labelsHook(opts: LabelsHookOptions): Hook & { readonly stats: La
     const run = { exec: ctx.exec, rootless: ctx.host.rootless, signal: ctx.signal };
     const timeoutMs = opts.ipTimeoutMs ?? 10_000;
     const failures: string[] = [];
-    const fail = (label: string, text: string, argv: readonly string[] | undefined, why: string) => {
+    const fail = (
+      label: string,
+      text: string,
+      argv: readonly string[] | undefined,
+      why: string,
+    ) => {
       stats.failed++;
       failures.push(label);
       ctx.log.error(`Label ${label} part failed: ${why}`, {
@@ -260,9 +271,12 @@ export function labelsHook(opts: LabelsHookOptions): Hook & { readonly stats: La
             }
           }
           if (!running) {
-            ctx.log.info("Removing host routes of a container that stopped while reactor was away", {
-              container: e.name,
-            });
+            ctx.log.info(
+              "Removing host routes of a container that stopped while reactor was away",
+              {
+                container: e.name,
+              },
+            );
             await removeHostRoutes(e.hostId, e.containerId, e.name, ctx.exec, ctx.log);
           }
         }

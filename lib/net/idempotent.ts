@@ -80,7 +80,9 @@ const ROUTE_VALUE_KEYS = new Set([
 
 /** Canonical destination as `ip -j route` prints it. */
 export function normalizeDst(dst: string): string {
-  if (dst === "default" || dst === "all" || dst === "0/0" || dst === "0.0.0.0/0" || dst === "::/0") {
+  if (
+    dst === "default" || dst === "all" || dst === "0/0" || dst === "0.0.0.0/0" || dst === "::/0"
+  ) {
     return "default";
   }
   if (dst.endsWith("/32") && !dst.includes(":")) return dst.slice(0, -3);
@@ -215,9 +217,7 @@ export async function ensureIp(
     const deleting = verb === "del" || verb === "delete";
     if (isRoute && adding && EXISTS.test(text)) {
       const spec = parseRouteSpec(rest);
-      const family = (spec.dst ?? "").includes(":") || (spec.via ?? "").includes(":")
-        ? ["-6"]
-        : [];
+      const family = (spec.dst ?? "").includes(":") || (spec.via ?? "").includes(":") ? ["-6"] : [];
       const entries = await ipJson(
         [...family, "route", "show", "table", spec.table ?? "main"],
         c.netns,

@@ -78,7 +78,9 @@ function routeArgs(dst: string, o: RouteOptions): string[] {
   if (o.src !== undefined) a.push("src", word("src", o.src));
   if (o.table !== undefined) a.push("table", word("table", o.table));
   if (o.metric !== undefined) {
-    if (!Number.isInteger(o.metric) || o.metric < 0) throw new TypeError(`Invalid metric ${o.metric}`);
+    if (!Number.isInteger(o.metric) || o.metric < 0) {
+      throw new TypeError(`Invalid metric ${o.metric}`);
+    }
     a.push("metric", String(o.metric));
   }
   if (o.proto !== undefined) a.push("proto", word("proto", o.proto));
