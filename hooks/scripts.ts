@@ -14,7 +14,7 @@
 import type { HandlerContext, Hook } from "../lib/engine/hook.ts";
 import type { ReactorEvent } from "../lib/docker/types.ts";
 import { eventToJson } from "../lib/docker/normalize.ts";
-import { ReactorError } from "../lib/errors.ts";
+import { CommandError, ReactorError } from "../lib/errors.ts";
 
 /** Default scripts directory. */
 export const DEFAULT_SCRIPTS_DIR = "/etc/reactor/scripts";
@@ -80,6 +80,15 @@ export function unsafeReason(
   return undefined;
 }
 
+/** Exit code of timeout(1) when the time limit hit. */
+const TIMEOUT_EXIT = 124;
+
+/** The argv that runs a script under timeout(1) (pure). */
+export function scriptArgv(path: string, timeoutMs: number): string[] {
+  const secs = Math.max(0.001, timeoutMs / 1000).toFixed(3);
+  return ["timeout", "--kill-after=2", `${secs}s`, path];
+}
+
 /** Build the scripts hook. */
 export function scriptsHook(opts: ScriptsHookOptions = {}): Hook {
   const dir = opts.scriptsDir ?? DEFAULT_SCRIPTS_DIR;
@@ -102,7 +111,7 @@ export function scriptsHook(opts: ScriptsHookOptions = {}): Hook {
   return {
     name: "scripts",
     // the script has its own timeout; give the engine a little more so ours fires first
-    timeoutMs: timeoutMs + 5_000,
+    timeoutMs: timeoutMs + 8_000,
     wants(ev: ReactorEvent): boolean {
       return ev.type === "container";
     },
@@ -123,15 +132,28 @@ export function scriptsHook(opts: ScriptsHookOptions = {}): Hook {
       await check(path);
       const log = ctx.log.child({ container: name, script: path });
       log.info("Running script");
-      const r = await ctx.exec([path], {
+      // timeout(1) runs the script in its own process group and signals the whole group, so
+      // background children holding stdout open cannot outlive the timeout (exec() alone only
+      // kills its direct child). exec()'s own timeout stays as a backstop.
+      const r = await ctx.exec(scriptArgv(path, timeoutMs), {
         env: scriptEnv(ctx, name),
         stdin: eventToJson(ctx.event) + "\n",
-        timeoutMs,
+        timeoutMs: timeoutMs + 4_000,
         signal: ctx.signal,
         cwd: dir,
+        okCodes: [0, TIMEOUT_EXIT],
         onLine: (stream, line) =>
           stream === "stdout" ? log.info(line, { stream }) : log.warn(line, { stream }),
       });
+      if (r.code === TIMEOUT_EXIT) {
+        throw new CommandError({
+          argv: [path],
+          code: r.code,
+          stderr: r.stderr,
+          reason: "timeout",
+          detail: `${timeoutMs} ms`,
+        });
+      }
       log.info("Script finished", { code: r.code, ms: Math.round(r.durationMs) });
     },
   };
