@@ -1,0 +1,174 @@
+/**
+ * Bench: time from a container's `start` event to its label route being present inside the
+ * container's netns, for reactor's labels hook vs the seed's bare shell loop
+ * (`docker events` + `docker inspect` + `nsenter`), measured in the same run against the same
+ * private dockerd. Run: `deno run -A bench/labels_bench.ts [samples]` (as root).
+ *
+ * - t0 = the `start` event's timeNano (daemon clock; same machine).
+ * - t1 = the moment the route shows up in `/proc/<pid>/net/route` (polled every ~1 ms; no spawn).
+ * - Samples alternate between the two approaches; each container carries only the label its
+ *   approach watches, and both watchers are subscribed for the whole run (same background load).
+ *
+ * The reactor side is the labels hook fed by an events stream + one inspect per event — the
+ * engine's path for a `start` event (set REACTOR_BENCH_ENGINE=1 after the engine lands to use it;
+ * see the report).
+ *
+ * @module
+ */
+// deno-lint-ignore-file no-console
+import { startDockerd } from "../tests/harness/dockerd.ts";
+import { DockerClient } from "../lib/docker/client.ts";
+import { openTransport, parseEndpoint } from "../lib/docker/endpoint.ts";
+import { parseEvent } from "../lib/docker/normalize.ts";
+import { exec } from "../lib/exec/run.ts";
+import { getLog } from "../lib/log.ts";
+import { labelsHook } from "../hooks/labels.ts";
+import { HostRoutesStore } from "../lib/net/host_routes_store.ts";
+
+const SAMPLES = Number(Deno.args[0] ?? 12);
+
+/** `/proc/<pid>/net/route` destination for 10.90.i.0 (little-endian hex). */
+function hexDst(i: number): string {
+  return [0, i, 90, 10].map((b) => b.toString(16).padStart(2, "0")).join("").toUpperCase();
+}
+
+async function waitRoute(pid: number, i: number): Promise<number> {
+  const want = hexDst(i);
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const t = await Deno.readTextFile(`/proc/${pid}/net/route`).catch(() => "");
+    if (t.split("\n").some((l) => l.split("\t")[1] === want)) return wallNs();
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  throw new Error(`route 10.90.${i}.0/24 never appeared in pid ${pid}`);
+}
+
+function wallNs(): number {
+  return (performance.timeOrigin + performance.now()) * 1e6;
+}
+
+function stats(xs: number[]): { median: number; p90: number; mean: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+  return { median: q(0.5), p90: q(0.9), mean: s.reduce((a, b) => a + b, 0) / s.length };
+}
+
+const SEED_LOOP = `
+docker -H "$DOCKER_HOST_URL" events --filter type=container --filter event=start --format '{{.ID}}' |
+while read id; do
+  pid=$(docker -H "$DOCKER_HOST_URL" inspect --format '{{.State.Pid}}' "$id")
+  value=$(docker -H "$DOCKER_HOST_URL" inspect --format '{{index .Config.Labels "seed.route"}}' "$id")
+  [ -n "$value" ] || continue
+  echo "$value" | tr ';' '\\n' | while read part; do
+    [ -n "$part" ] && nsenter -n -t "$pid" ip route $part
+  done
+done
+`;
+
+async function main(): Promise<void> {
+  const d = await startDockerd();
+  const transport = await openTransport(parseEndpoint(d.host));
+  const client = new DockerClient({ hostId: "default", transport });
+  await client.negotiate();
+  const stateDir = await Deno.makeTempDir({ prefix: "rx-bench-" });
+  const stop = new AbortController();
+  const startNs = new Map<string, number>();
+  const hook = labelsHook({ store: new HostRoutesStore(stateDir), labelPrefix: "rx." });
+  const log = getLog({ bench: "labels" });
+  const pending: Promise<unknown>[] = [];
+  try {
+    // one events subscription: records t0 and drives the reactor-side hook
+    const res = await client.events({
+      filters: { type: ["container"], event: ["start"] },
+      signal: stop.signal,
+    });
+    const consume = (async () => {
+      let buf = "";
+      const dec = new TextDecoder();
+      for await (const chunk of res.body!) {
+        buf += dec.decode(chunk, { stream: true });
+        let nl: number;
+        while ((nl = buf.indexOf("\n")) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          if (!line.trim()) continue;
+          const ev = parseEvent(line, "default");
+          startNs.set(ev.actor.id, Number(BigInt(ev.timeNano)));
+          if (!("rx.route" in ev.actor.attributes)) continue;
+          pending.push(
+            (async () => {
+              const tr = wallNs();
+              const c = await client.inspect(ev.actor.id);
+              const ti = wallNs();
+              await hook.handle({
+                event: ev,
+                container: c,
+                host: {
+                  id: "default",
+                  name: "bench",
+                  docker: client,
+                  rootless: false,
+                  local: true,
+                },
+                log,
+                signal: stop.signal,
+                exec,
+              });
+              if (Deno.env.get("BENCH_DEBUG")) {
+                const ms = (a: number, b: number) => ((b - a) / 1e6).toFixed(1);
+                console.error(
+                  `recv +${ms(Number(BigInt(ev.timeNano)), tr)} inspect ${ms(tr, ti)} hook ${
+                    ms(ti, wallNs())
+                  }`,
+                );
+              }
+            })().catch((err) => console.error("reactor side failed:", err)),
+          );
+        }
+      }
+    })().catch(() => {});
+
+    const seed = exec(["timeout", "-s", "TERM", "600", "sh", "-c", SEED_LOOP], {
+      env: { DOCKER_HOST_URL: d.host },
+      signal: stop.signal,
+    }).catch(() => {});
+    await new Promise((r) => setTimeout(r, 1000)); // let `docker events` subscribe
+
+    const lat: Record<"reactor" | "seed", number[]> = { reactor: [], seed: [] };
+    for (let i = 1; i <= SAMPLES * 2; i++) {
+      const which = i % 2 ? "reactor" : "seed";
+      const label = which === "reactor" ? "rx.route" : "seed.route";
+      const id = await d.docker(
+        "run",
+        "-d",
+        "--label",
+        `${label}=add 10.90.${i}.0/24 dev eth0`,
+        "busybox:latest",
+        "sleep",
+        "3600",
+      );
+      const pid = Number(await d.docker("inspect", "-f", "{{.State.Pid}}", id));
+      const t1 = await waitRoute(pid, i);
+      const t0 = startNs.get(id);
+      if (t0 === undefined) throw new Error(`no start event seen for ${id}`);
+      lat[which].push((t1 - t0) / 1e6);
+      await d.docker("rm", "-f", id);
+    }
+    const r = stats(lat.reactor), s = stats(lat.seed);
+    const f = (x: number) => x.toFixed(1).padStart(8);
+    console.log(`start event → route present in container netns, ${SAMPLES} samples each (ms)`);
+    console.log(`              median      p90     mean`);
+    console.log(`reactor     ${f(r.median)} ${f(r.p90)} ${f(r.mean)}`);
+    console.log(`seed shell  ${f(s.median)} ${f(s.p90)} ${f(s.mean)}`);
+    console.log(`ratio seed/reactor (median): ${(s.median / r.median).toFixed(2)}x`);
+    stop.abort();
+    await Promise.allSettled([consume, seed, ...pending]);
+  } finally {
+    stop.abort();
+    transport.close();
+    await d.close();
+    await Deno.remove(stateDir, { recursive: true }).catch(() => {});
+  }
+}
+
+if (import.meta.main) await main();
