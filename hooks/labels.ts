@@ -292,7 +292,10 @@ export function labelsHook(opts: LabelsHookOptions): Hook & { readonly stats: La
     name: "labels",
     stats,
     wants(ev: ReactorEvent): boolean {
-      return ev.type === "container" && (ev.action === "start" || STOP_ACTIONS.has(ev.action));
+      if (ev.type !== "container") return false;
+      // labels are part of the event's attributes: skip the inspect for unlabelled starts
+      if (ev.action === "start") return hasLabels(ev.actor.attributes);
+      return STOP_ACTIONS.has(ev.action);
     },
     async handle(ctx: HandlerContext): Promise<void> {
       if (ctx.host.local) await sweep(ctx);

@@ -113,7 +113,15 @@ export function scriptsHook(opts: ScriptsHookOptions = {}): Hook {
     // the script has its own timeout; give the engine a little more so ours fires first
     timeoutMs: timeoutMs + 8_000,
     wants(ev: ReactorEvent): boolean {
-      return ev.type === "container";
+      // a cheap stat here saves the engine an inspect for every event without a script
+      if (ev.type !== "container") return false;
+      const path = scriptPath(dir, ev.action, ev.actor.attributes["name"] ?? "");
+      if (!path) return false;
+      try {
+        return Deno.statSync(path).isFile;
+      } catch {
+        return false;
+      }
     },
     async handle(ctx: HandlerContext): Promise<void> {
       const name = ctx.container?.name ?? ctx.event.actor.attributes["name"] ?? "";

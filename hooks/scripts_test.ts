@@ -31,3 +31,31 @@ Deno.test("scriptArgv() runs the script under timeout(1) with a kill grace", () 
     "/s/start.web",
   ]);
 });
+
+Deno.test("scriptsHook().wants() only events that have a script file", async () => {
+  const { scriptsHook } = await import("./scripts.ts");
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/start.web`, "#!/bin/sh\n");
+    const h = scriptsHook({ scriptsDir: dir });
+    const ev = (action: string, name: string, type = "container") => ({
+      hostId: "default",
+      type,
+      action,
+      rawAction: action,
+      actor: { id: "c1", attributes: { name } },
+      scope: "local",
+      time: 0,
+      timeNano: "0",
+      synthetic: false,
+      raw: "",
+    });
+    assert.equal(h.wants(ev("start", "web")), true);
+    assert.equal(h.wants(ev("stop", "web")), false);
+    assert.equal(h.wants(ev("start", "api")), false);
+    assert.equal(h.wants(ev("start", "web", "network")), false);
+    assert.equal(h.wants(ev("start", "../web")), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
