@@ -138,6 +138,7 @@ export function oneLine(text: string): string {
 
 /** Best-effort one-line description of any thrown value. */
 export function errorMessage(err: unknown): string {
+  if (err instanceof ReactorError) return err.message; // already complete, one line
   if (err instanceof Error) {
     const cause = err.cause instanceof Error ? `: ${err.cause.message}` : "";
     return `${err.message}${cause && !err.message.includes(cause.slice(2)) ? cause : ""}`;

@@ -207,7 +207,10 @@ export async function startDockerd(opts: DockerdOptions = {}): Promise<TestDocke
       } catch { /* gone */ }
     }
     await waitExit(5_000);
+    // This machine's PID 1 does not reap orphans: the killed containerd stays a zombie and its
+    // pidfile would make the next dockerd wait for it forever. systemd would have reaped it.
     await Deno.remove(`${dir}/docker.pid`).catch(() => {});
+    await Deno.remove(`${dir}/exec/containerd/containerd.pid`).catch(() => {});
   };
 
   const close = async () => {

@@ -1,0 +1,71 @@
+/**
+ * `reactor events [--json]`: tail normalized events from every host.
+ *
+ * @module
+ */
+import { Command } from "commander";
+import { eventToJson } from "../docker/normalize.ts";
+import type { ReactorEvent } from "../docker/types.ts";
+import { Reactor } from "../engine/reactor.ts";
+import type { ExitStatus } from "./exit.ts";
+import { type GlobalFlags, hostConnectors, resolveGlobals } from "./globals.ts";
+import { installShutdownSignals } from "./signals.ts";
+
+/** One human line for an event. */
+export function formatEventLine(ev: ReactorEvent): string {
+  const name = ev.actor.attributes["name"] ?? "";
+  const extra = ["image", "exitCode", "signal", "container"]
+    .filter((k) => ev.actor.attributes[k] !== undefined)
+    .map((k) => `${k}=${ev.actor.attributes[k]}`);
+  const when = new Date(Number(BigInt(ev.timeNano) / 1_000_000n)).toISOString();
+  return [when, ev.hostId, ev.type, ev.rawAction, ev.actor.id.slice(0, 12), name, ...extra]
+    .filter(Boolean).join(" ");
+}
+
+/** Normalized event as one JSON object (timeNano as an exact string). */
+export function formatEventJson(ev: ReactorEvent): string {
+  return JSON.stringify({
+    host: ev.hostId,
+    type: ev.type,
+    action: ev.action,
+    rawAction: ev.rawAction,
+    ...(ev.healthStatus ? { healthStatus: ev.healthStatus } : {}),
+    id: ev.actor.id,
+    name: ev.actor.attributes["name"],
+    attributes: ev.actor.attributes,
+    scope: ev.scope,
+    time: ev.time,
+    timeNano: ev.timeNano,
+  });
+}
+
+/** `reactor events`. */
+export function eventsCommand(status: ExitStatus): Command<[], Record<string, unknown>> {
+  const cmd = new Command("events")
+    .description("tail normalized events from every host")
+    .option("--json", "one JSON object per line")
+    .option("--raw", "print the Engine's JSON as received");
+  cmd.action(async (opts, c) => {
+    const g = resolveGlobals(c.optsWithGlobals() as GlobalFlags);
+    const enc = new TextEncoder();
+    const write = (s: string) => Deno.stdout.writeSync(enc.encode(s + "\n"));
+    const signals = installShutdownSignals();
+    const reactor = new Reactor({
+      hosts: hostConnectors(g),
+      hooks: [],
+      stateDir: g.stateDir,
+      log: g.log,
+      persist: false,
+      resync: false,
+      tap: (ev) =>
+        write(opts.raw ? eventToJson(ev) : opts.json ? formatEventJson(ev) : formatEventLine(ev)),
+    });
+    try {
+      await reactor.run(signals.stop.signal);
+    } finally {
+      signals.dispose();
+    }
+    status.code = 0;
+  });
+  return cmd as unknown as Command<[], Record<string, unknown>>;
+}

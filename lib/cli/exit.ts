@@ -1,0 +1,15 @@
+/**
+ * How commands report their exit status without exiting (only `main.ts` exits).
+ *
+ * @module
+ */
+
+/** Mutable exit status a command sets; `main.ts` exits with it. */
+export interface ExitStatus {
+  code: number;
+}
+
+/** A fresh status (0). */
+export function exitStatus(): ExitStatus {
+  return { code: 0 };
+}

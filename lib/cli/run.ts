@@ -1,0 +1,148 @@
+/**
+ * `reactor run` (the daemon) and `reactor once` (reconcile running containers, then exit).
+ *
+ * @module
+ */
+import { Command } from "commander";
+import type { Hook } from "../engine/hook.ts";
+import { type HostConnector, Reactor } from "../engine/reactor.ts";
+import { UsageError } from "../errors.ts";
+import type { ExitStatus } from "./exit.ts";
+import { type GlobalFlags, type Globals, hostConnectors, resolveGlobals } from "./globals.ts";
+import { buildHooks, type HookFlags } from "./hooks.ts";
+import { installShutdownSignals } from "./signals.ts";
+
+/** Engine tuning flags shared by `run` and `once`. */
+export interface EngineFlags {
+  concurrency?: string;
+  handlerTimeout?: string;
+  drainTimeout?: string;
+}
+
+/** Parse a positive number of seconds (`30`, `2.5`) into ms. */
+export function parseSeconds(flag: string, value: string | undefined, dflt: number): number {
+  if (value === undefined) return dflt;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) {
+    throw new UsageError(`Invalid ${flag} "${value}": use a positive number of seconds`);
+  }
+  return Math.round(n * 1000);
+}
+
+/** Parse a positive integer flag. */
+export function parsePositiveInt(flag: string, value: string | undefined, dflt: number): number {
+  if (value === undefined) return dflt;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new UsageError(`Invalid ${flag} "${value}": use a whole number >= 1`);
+  }
+  return n;
+}
+
+/** Options for {@link runDaemon}. */
+export interface DaemonOptions {
+  hooks: Hook[];
+  hosts: HostConnector[];
+  engine: EngineFlags;
+  /** Called with the reactor once it exists (config reload wiring, tests). */
+  onReactor?: (r: Reactor) => void;
+}
+
+/** Run the daemon until SIGTERM/SIGINT; drains and saves cursors. Returns the exit code. */
+export async function runDaemon(g: Globals, o: DaemonOptions): Promise<number> {
+  const signals = installShutdownSignals();
+  const reactor = new Reactor({
+    hosts: o.hosts,
+    hooks: o.hooks,
+    stateDir: g.stateDir,
+    log: g.log,
+    concurrency: parsePositiveInt("--concurrency", o.engine.concurrency, 16),
+    handlerTimeoutMs: parseSeconds("--handler-timeout", o.engine.handlerTimeout, 60_000),
+    drainTimeoutMs: parseSeconds("--drain-timeout", o.engine.drainTimeout, 10_000),
+  });
+  o.onReactor?.(reactor);
+  await Deno.mkdir(g.stateDir, { recursive: true, mode: 0o700 });
+  g.log.info("reactor started", {
+    hosts: o.hosts.map((h) => h.id).join(","),
+    hooks: o.hooks.map((h) => h.name).join(","),
+    stateDir: g.stateDir,
+    pid: Deno.pid,
+  });
+  signals.stop.signal.addEventListener("abort", () => g.log.info("Shutting down"), {
+    once: true,
+  });
+  try {
+    await reactor.run(signals.stop.signal);
+  } finally {
+    signals.dispose();
+  }
+  g.log.info("reactor stopped", { ...reactor.stats });
+  return 0;
+}
+
+/** Reconcile once; exit code 1 when any hook failed or a host was unreachable. */
+export async function runOnce(g: Globals, o: Omit<DaemonOptions, "onReactor">): Promise<number> {
+  const reactor = new Reactor({
+    hosts: o.hosts,
+    hooks: o.hooks,
+    stateDir: g.stateDir,
+    log: g.log,
+    persist: false,
+    concurrency: parsePositiveInt("--concurrency", o.engine.concurrency, 16),
+    handlerTimeoutMs: parseSeconds("--handler-timeout", o.engine.handlerTimeout, 60_000),
+  });
+  const stats = await reactor.once();
+  g.log.info("once finished", { ...stats });
+  return stats.failures > 0 ? 1 : 0;
+}
+
+function engineOptions<T extends Command<[], Record<string, unknown>>>(c: T) {
+  return c
+    .option("--concurrency <n>", "containers handled in parallel (default 16)")
+    .option("--handler-timeout <seconds>", "per-hook timeout (default 60)")
+    .option("--scripts-dir <dir>", "per-container scripts (default /etc/reactor/scripts)")
+    .option("--label-prefix <prefix>", "label prefix (default docker-events.)")
+    .option("--host-routes <policy>", "allow | deny | label:<key>=<value> (default allow)");
+}
+
+/** `reactor run`. */
+export function runCommand(status: ExitStatus): Command<[], Record<string, unknown>> {
+  const cmd = engineOptions(
+    new Command("run").description("run the daemon: follow events and react to them"),
+  ).option(
+    "--drain-timeout <seconds>",
+    "bounded drain of in-flight handlers on shutdown (default 10)",
+  );
+  cmd.action(async (_opts, c) => {
+    const all = c.optsWithGlobals() as GlobalFlags & HookFlags & EngineFlags;
+    const g = resolveGlobals(all);
+    status.code = await runDaemon(g, {
+      hooks: await buildHooks(g, all),
+      hosts: hostConnectors(g),
+      engine: all,
+    });
+  });
+  return cmd as unknown as Command<[], Record<string, unknown>>;
+}
+
+/** `reactor once`. */
+export function onceCommand(status: ExitStatus): Command<[], Record<string, unknown>> {
+  const cmd = engineOptions(
+    new Command("once").description(
+      "reconcile every running container once, then exit (non-zero if an action failed)",
+    ),
+  );
+  cmd.action(async (_opts, c) => {
+    const all = c.optsWithGlobals() as GlobalFlags & HookFlags & EngineFlags;
+    const g = resolveGlobals(all);
+    status.code = await runOnce(g, {
+      hooks: await buildHooks(g, all),
+      hosts: hostConnectors(g),
+      engine: all,
+    });
+  });
+  return cmd as unknown as Command<[], Record<string, unknown>>;
+}
+
+/** Re-exported for tests and alternative entry points. */
+export type { Globals };

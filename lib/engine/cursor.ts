@@ -1,0 +1,147 @@
+/**
+ * Resume position per host. The cursor is the low watermark of handled events: the `timeNano` of
+ * the oldest event still in flight, or of the newest event when nothing is in flight. Because
+ * `since` is inclusive and `timeNano` is not strictly monotonic, the keys of recently handled
+ * events are persisted too and seed the dedup set after a restart.
+ *
+ * @module
+ */
+import { compareNano } from "../docker/normalize.ts";
+
+/** Tracks in-flight events and yields the safe resume point. */
+export class CursorTracker {
+  #next = 0;
+  readonly #inflight = new Map<number, string>();
+  #newest: string | undefined;
+
+  constructor(initial?: string) {
+    this.#newest = initial;
+  }
+
+  /** An event was received; returns a token for {@link done}. */
+  begin(timeNano: string): number {
+    const id = this.#next++;
+    this.#inflight.set(id, timeNano);
+    if (this.#newest === undefined || compareNano(timeNano, this.#newest) > 0) {
+      this.#newest = timeNano;
+    }
+    return id;
+  }
+
+  /** The event with this token is fully handled (or deliberately skipped). */
+  done(token: number): void {
+    this.#inflight.delete(token);
+  }
+
+  /** Note an event that needs no work (keeps the cursor moving). */
+  observe(timeNano: string): void {
+    this.done(this.begin(timeNano));
+  }
+
+  /** Where to resume (`since`), or undefined when nothing was seen yet. */
+  get cursor(): string | undefined {
+    let min: string | undefined;
+    for (const t of this.#inflight.values()) {
+      if (min === undefined || compareNano(t, min) < 0) min = t;
+    }
+    return min ?? this.#newest;
+  }
+
+  get inflight(): number {
+    return this.#inflight.size;
+  }
+}
+
+/** What is persisted per host. */
+export interface HostState {
+  version: 1;
+  hostId: string;
+  /** Exact timeNano to resume from (inclusive). */
+  since?: string;
+  /** Keys of recently handled events (dedup across restarts). */
+  recent: string[];
+  /** Container id → `State.StartedAt` of the incarnation whose start was handled. */
+  started?: Record<string, string>;
+  updatedAt: string;
+}
+
+/** Reads and atomically writes `<stateDir>/hosts/<hostId>.json`. */
+export class HostStateStore {
+  readonly path: string;
+  readonly #dir: string;
+
+  constructor(stateDir: string, hostId: string) {
+    const safe = hostId.replace(/[^A-Za-z0-9_.-]/g, "_");
+    this.#dir = `${stateDir}/hosts`;
+    this.path = `${this.#dir}/${safe}.json`;
+  }
+
+  /** Load the state; a missing or corrupt file yields an empty state (corrupt: renamed aside). */
+  async load(hostId: string): Promise<{ state: HostState; warning?: string }> {
+    const empty: HostState = { version: 1, hostId, recent: [], updatedAt: "" };
+    let text: string;
+    try {
+      text = await Deno.readTextFile(this.path);
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) return { state: empty };
+      return { state: empty, warning: `Cannot read cursor file ${this.path}: ${err}` };
+    }
+    try {
+      const v = JSON.parse(text);
+      if (
+        v && v.version === 1 && (v.since === undefined || /^\d+$/.test(v.since)) &&
+        Array.isArray(v.recent)
+      ) {
+        return {
+          state: {
+            ...empty,
+            since: v.since,
+            recent: v.recent.filter((k: unknown) => typeof k === "string"),
+            started: typeof v.started === "object" && v.started !== null
+              ? Object.fromEntries(
+                Object.entries(v.started).filter(([, x]) => typeof x === "string"),
+              ) as Record<string, string>
+              : {},
+          },
+        };
+      }
+      throw new Error("unexpected shape");
+    } catch (err) {
+      const aside = `${this.path}.corrupt-${Date.now()}`;
+      await Deno.rename(this.path, aside).catch(() => {});
+      return {
+        state: empty,
+        warning: `Cursor file ${this.path} is corrupt (${
+          (err as Error).message
+        }); moved to ${aside}, starting from a full resync`,
+      };
+    }
+  }
+
+  /** Write atomically: temp file in the same dir, fsync, rename. */
+  async save(state: HostState): Promise<void> {
+    await Deno.mkdir(this.#dir, { recursive: true, mode: 0o700 });
+    const tmp = `${this.path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+    const data = new TextEncoder().encode(
+      JSON.stringify({ ...state, updatedAt: new Date().toISOString() }) + "\n",
+    );
+    const f = await Deno.open(tmp, { write: true, create: true, truncate: true, mode: 0o600 });
+    try {
+      let off = 0;
+      while (off < data.length) off += await f.write(data.subarray(off));
+      await f.sync();
+    } finally {
+      f.close();
+    }
+    await Deno.rename(tmp, this.path);
+  }
+}
+
+/** Default state dir: `/var/lib/reactor` as root, else `$XDG_STATE_HOME/reactor`. */
+export function defaultStateDir(env: { get(k: string): string | undefined } = Deno.env): string {
+  const uid = Deno.uid?.() ?? 0;
+  if (uid === 0) return "/var/lib/reactor";
+  const xdg = env.get("XDG_STATE_HOME");
+  if (xdg) return `${xdg}/reactor`;
+  return `${env.get("HOME") ?? "."}/.local/state/reactor`;
+}

@@ -1,0 +1,93 @@
+/**
+ * Run the hooks for one event: sequentially, each with its own timeout and isolated from the
+ * others (a throw or a hang is logged and counted, never propagated).
+ *
+ * @module
+ */
+import { errorMessage } from "../errors.ts";
+import type { Exec } from "../exec/run.ts";
+import type { Log } from "../log.ts";
+import type { ContainerInfo, ReactorEvent } from "../docker/types.ts";
+import type { HandlerContext, Hook, HostContext, Trigger } from "./hook.ts";
+
+/** Outcome of one hook invocation. */
+export interface HookOutcome {
+  hook: string;
+  ok: boolean;
+  error?: string;
+  timedOut?: boolean;
+  durationMs: number;
+}
+
+/** Inputs for {@link runHooks}. */
+export interface RunHooksInput {
+  hooks: readonly Hook[];
+  event: ReactorEvent;
+  container: ContainerInfo | undefined;
+  host: HostContext;
+  log: Log;
+  exec: Exec;
+  trigger: Trigger;
+  timeoutMs: number;
+  /** Aborted on shutdown; combined with each hook's timeout signal. */
+  signal?: AbortSignal;
+}
+
+/** Run every hook that wants the event (or has `resync` for resync triggers). */
+export async function runHooks(input: RunHooksInput): Promise<HookOutcome[]> {
+  const out: HookOutcome[] = [];
+  const ev = input.event;
+  for (const hook of input.hooks) {
+    if (input.trigger === "resync" ? !hook.resync : !safeWants(hook, ev, input.log)) continue;
+    if (input.trigger === "resync" && !safeWants(hook, ev, input.log)) continue;
+    const timeoutMs = hook.timeoutMs ?? input.timeoutMs;
+    const ac = new AbortController();
+    const signal = input.signal ? AbortSignal.any([ac.signal, input.signal]) : ac.signal;
+    const log = input.log.child({ hook: hook.name });
+    const ctx: HandlerContext = {
+      event: ev,
+      container: input.container,
+      host: input.host,
+      log,
+      signal,
+      exec: input.exec,
+    };
+    const started = performance.now();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), timeoutMs);
+    });
+    try {
+      const call = input.trigger === "resync" ? hook.resync!(ctx) : hook.handle(ctx);
+      const r = await Promise.race([call.then(() => "ok" as const), timeout]);
+      const durationMs = performance.now() - started;
+      if (r === "timeout") {
+        ac.abort(new Error(`timeout after ${timeoutMs} ms`));
+        call.catch(() => {}); // it may still settle later; ignore
+        const msg = `Hook "${hook.name}" timed out after ${timeoutMs} ms`;
+        log.error(msg, { durationMs: Math.round(durationMs) });
+        out.push({ hook: hook.name, ok: false, error: msg, timedOut: true, durationMs });
+      } else {
+        log.debug(`Hook "${hook.name}" done`, { durationMs: Math.round(durationMs) });
+        out.push({ hook: hook.name, ok: true, durationMs });
+      }
+    } catch (err) {
+      const durationMs = performance.now() - started;
+      const msg = errorMessage(err);
+      log.error(`Hook "${hook.name}" failed: ${msg}`, { durationMs: Math.round(durationMs) });
+      out.push({ hook: hook.name, ok: false, error: msg, durationMs });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  return out;
+}
+
+function safeWants(hook: Hook, ev: ReactorEvent, log: Log): boolean {
+  try {
+    return hook.wants(ev);
+  } catch (err) {
+    log.error(`Hook "${hook.name}" filter failed: ${errorMessage(err)}`);
+    return false;
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * reactor: a Docker event reactor. Entry point: parses argv, dispatches to `lib/cli/*`, maps
+ * errors to exit codes. The only module that exits the process.
+ *
+ * @module
+ */
+import { Command, CommanderError } from "commander";
+import { eventsCommand } from "./lib/cli/events.ts";
+import { exitStatus } from "./lib/cli/exit.ts";
+import { onceCommand, runCommand } from "./lib/cli/run.ts";
+import { errorMessage, ReactorError } from "./lib/errors.ts";
+import { VERSION } from "./lib/version.ts";
+
+/** Build the CLI program (exported for tests). */
+export function buildProgram(status = exitStatus()): Command {
+  const program = new Command()
+    .name("reactor")
+    .description("React to Docker events: label networking, scripts, rules and typed handlers")
+    .option("--log-level <level>", "trace|debug|info|warn|error (default info)")
+    .option("--log-format <format>", "text|json (default text)")
+    .option("--state-dir <dir>", "cursor and state directory (default /var/lib/reactor as root)")
+    .option("-H, --host <url>", "Docker host: unix:///path, tcp://h:p, https://h:p, ssh://u@h")
+    .option("-v, --verbose", "show stack traces and causes on errors")
+    .showSuggestionAfterError(true)
+    .exitOverride();
+  program.addCommand(runCommand(status) as unknown as Command);
+  program.addCommand(onceCommand(status) as unknown as Command);
+  program.addCommand(eventsCommand(status) as unknown as Command);
+  program.addCommand(
+    new Command("version").description("print the version").action(() => {
+      // deno-lint-ignore no-console
+      console.log(`reactor ${VERSION} (deno ${Deno.version.deno}, v8 ${Deno.version.v8})`);
+    }),
+  );
+  for (const c of program.commands) c.exitOverride();
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const status = exitStatus();
+  const program = buildProgram(status);
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return 2;
+    }
+    await program.parseAsync(argv, { from: "user" });
+    return status.code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (
+        err.code === "commander.helpDisplayed" || err.code === "commander.help" ||
+        err.code === "commander.version"
+      ) return 0;
+      return 2; // commander already printed a one-line "error: …"
+    }
+    const verbose = argv.includes("-v") || argv.includes("--verbose");
+    // deno-lint-ignore no-console
+    console.error(`reactor: ${errorMessage(err)}`);
+    if (verbose && err instanceof Error && err.stack) {
+      // deno-lint-ignore no-console
+      console.error(err.stack);
+    }
+    return err instanceof ReactorError ? err.exitCode : 1;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}
