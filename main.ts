@@ -7,6 +7,7 @@
 import { Command, CommanderError } from "commander";
 import { eventsCommand } from "./lib/cli/events.ts";
 import { exitStatus } from "./lib/cli/exit.ts";
+import { installCommand, uninstallCommand } from "./lib/cli/install.ts";
 import { onceCommand, runCommand } from "./lib/cli/run.ts";
 import { errorMessage, ReactorError } from "./lib/errors.ts";
 import { VERSION } from "./lib/version.ts";
@@ -26,6 +27,8 @@ export function buildProgram(status = exitStatus()): Command {
   program.addCommand(runCommand(status) as unknown as Command);
   program.addCommand(onceCommand(status) as unknown as Command);
   program.addCommand(eventsCommand(status) as unknown as Command);
+  program.addCommand(installCommand(status) as unknown as Command);
+  program.addCommand(uninstallCommand(status) as unknown as Command);
   program.addCommand(
     new Command("version").description("print the version").action(() => {
       // deno-lint-ignore no-console

@@ -9,9 +9,9 @@
  * - Samples alternate between the two approaches; each container carries only the label its
  *   approach watches, and both watchers are subscribed for the whole run (same background load).
  *
- * The reactor side is the labels hook fed by an events stream + one inspect per event — the
- * engine's path for a `start` event (set REACTOR_BENCH_ENGINE=1 after the engine lands to use it;
- * see the report).
+ * The reactor side is the real engine (`Reactor`, in process) running the labels hook, as
+ * `reactor run` does with no config (label prefix `rx.` so the two sides never touch each other's
+ * containers).
  *
  * @module
  */
@@ -21,7 +21,9 @@ import { DockerClient } from "../lib/docker/client.ts";
 import { openTransport, parseEndpoint } from "../lib/docker/endpoint.ts";
 import { parseEvent } from "../lib/docker/normalize.ts";
 import { exec } from "../lib/exec/run.ts";
-import { getLog } from "../lib/log.ts";
+import { getLog, setupLogging } from "../lib/log.ts";
+import { Reactor } from "../lib/engine/reactor.ts";
+import { endpointConnector } from "../lib/docker/connector.ts";
 import { labelsHook } from "../hooks/labels.ts";
 import { HostRoutesStore } from "../lib/net/host_routes_store.ts";
 
@@ -66,6 +68,7 @@ done
 `;
 
 async function main(): Promise<void> {
+  setupLogging({ level: "warning" });
   const d = await startDockerd();
   const transport = await openTransport(parseEndpoint(d.host));
   const client = new DockerClient({ hostId: "default", transport });
@@ -73,11 +76,16 @@ async function main(): Promise<void> {
   const stateDir = await Deno.makeTempDir({ prefix: "rx-bench-" });
   const stop = new AbortController();
   const startNs = new Map<string, number>();
-  const hook = labelsHook({ store: new HostRoutesStore(stateDir), labelPrefix: "rx." });
-  const log = getLog({ bench: "labels" });
-  const pending: Promise<unknown>[] = [];
+  // the real engine with the labels hook (prefix rx.), exactly as `reactor run` wires it
+  const reactor = new Reactor({
+    hosts: [endpointConnector({ id: "default", url: d.host })],
+    hooks: [labelsHook({ store: new HostRoutesStore(stateDir), labelPrefix: "rx." })],
+    stateDir,
+    log: getLog({ bench: "labels" }),
+  });
+  const running = reactor.run(stop.signal);
   try {
-    // one events subscription: records t0 and drives the reactor-side hook
+    // a separate subscription only records t0 (the start event's timeNano)
     const res = await client.events({
       filters: { type: ["container"], event: ["start"] },
       signal: stop.signal,
@@ -94,39 +102,10 @@ async function main(): Promise<void> {
           if (!line.trim()) continue;
           const ev = parseEvent(line, "default");
           startNs.set(ev.actor.id, Number(BigInt(ev.timeNano)));
-          if (!("rx.route" in ev.actor.attributes)) continue;
-          pending.push(
-            (async () => {
-              const tr = wallNs();
-              const c = await client.inspect(ev.actor.id);
-              const ti = wallNs();
-              await hook.handle({
-                event: ev,
-                container: c,
-                host: {
-                  id: "default",
-                  name: "bench",
-                  docker: client,
-                  rootless: false,
-                  local: true,
-                },
-                log,
-                signal: stop.signal,
-                exec,
-              });
-              if (Deno.env.get("BENCH_DEBUG")) {
-                const ms = (a: number, b: number) => ((b - a) / 1e6).toFixed(1);
-                console.error(
-                  `recv +${ms(Number(BigInt(ev.timeNano)), tr)} inspect ${ms(tr, ti)} hook ${
-                    ms(ti, wallNs())
-                  }`,
-                );
-              }
-            })().catch((err) => console.error("reactor side failed:", err)),
-          );
         }
       }
     })().catch(() => {});
+    while (reactor.hostStatus()[0]?.state !== "up") await new Promise((r) => setTimeout(r, 20));
 
     const seed = exec(["timeout", "-s", "TERM", "600", "sh", "-c", SEED_LOOP], {
       env: { DOCKER_HOST_URL: d.host },
@@ -162,9 +141,10 @@ async function main(): Promise<void> {
     console.log(`seed shell  ${f(s.median)} ${f(s.p90)} ${f(s.mean)}`);
     console.log(`ratio seed/reactor (median): ${(s.median / r.median).toFixed(2)}x`);
     stop.abort();
-    await Promise.allSettled([consume, seed, ...pending]);
+    await Promise.allSettled([consume, seed, running]);
   } finally {
     stop.abort();
+    await running.catch(() => {});
     transport.close();
     await d.close();
     await Deno.remove(stateDir, { recursive: true }).catch(() => {});
