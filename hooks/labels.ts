@@ -177,29 +177,27 @@ export function labelsHook(opts: LabelsHookOptions): Hook & { readonly stats: La
             continue;
           }
           const cmd = ip.raw("route", part.argv);
+          const adds = verb === "add" || verb === "replace";
+          const route: StoredRoute = { words: [...part.argv], del: ["del", ...part.argv.slice(1)] };
+          const who = { hostId: c.hostId, containerId: c.id, name: c.name };
+          const same = (x: StoredRoute) => x.del.join(" ") === route.del.join(" ");
+          // Record the intent BEFORE changing the host, so a crash right after `ip route add`
+          // cannot leave a route that nobody will remove.
+          const wasMine = adds && (await store.routesOf(c.hostId, c.id)).some(same);
+          if (adds && !wasMine) await store.record(who, route);
           try {
             const r = await ensureIp(cmd, { ...run, timeoutMs });
             count(r.outcome);
-            if (verb === "add" || verb === "replace") {
-              const route: StoredRoute = {
-                words: [...part.argv],
-                del: ["del", ...part.argv.slice(1)],
-              };
-              const mine = r.outcome === "applied" || verb === "replace" ||
-                (await store.routesOf(c.hostId, c.id)).some((x) =>
-                  x.del.join(" ") === route.del.join(" ")
-                ) ||
-                await store.sharedWithOthers(c.hostId, c.id, route);
-              if (mine) {
-                await store.record({ hostId: c.hostId, containerId: c.id, name: c.name }, route);
-              } else {
-                ctx.log.info(
-                  "Host route already present and not added by reactor: it will be left in place when the container stops",
-                  { container: c.name, argv: cmd.argv },
-                );
-              }
+            if (adds && r.outcome === "present" && !wasMine && verb !== "replace") {
+              if (await store.sharedWithOthers(c.hostId, c.id, route)) continue;
+              await store.forget(c.hostId, c.id, route);
+              ctx.log.info(
+                "Host route already present and not added by reactor: it will be left in place when the container stops",
+                { container: c.name, argv: cmd.argv },
+              );
             }
           } catch (err) {
+            if (adds && !wasMine) await store.forget(c.hostId, c.id, route);
             fail(keys.hostRoute, part.text, cmd.argv, describe(err));
           }
         }

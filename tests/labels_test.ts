@@ -274,6 +274,29 @@ Deno.test("labels and scripts hooks against a real dockerd", async (t) => {
       assert.equal((await hostRoutes(dst)).length, 1, "foreign route left in place");
     });
 
+    await t.step("a failing host route leaves no record behind", async () => {
+      hostDsts.push(`10.247.${N}.0/24`);
+      await d.runContainer("lab-hf", {
+        labels: { "docker-events.host-route": `add 10.247.${N}.0/24 dev rxnope${N}` },
+      });
+      const hook = labelsHook({ store: new HostRoutesStore(stateDir) });
+      const ctx = await ctxFor(w, "lab-hf");
+      await assert.rejects(hook.handle(ctx), /1 networking label part/);
+      assert.deepEqual(
+        await new HostRoutesStore(stateDir).routesOf("default", ctx.container!.id),
+        [],
+      );
+      const err = ctx.log.records.find((r) => r.level === "error")!;
+      assert.deepEqual(err.fields["argv"], [
+        "ip",
+        "route",
+        "add",
+        `10.247.${N}.0/24`,
+        "dev",
+        `rxnope${N}`,
+      ]);
+    });
+
     await t.step("the host-route policy refuses and counts, label policy allows", async () => {
       const dst = `10.254.${N}.0/24`;
       hostDsts.push(dst);
