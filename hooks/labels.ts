@@ -127,6 +127,16 @@ export function labelsHook(opts: LabelsHookOptions): Hook & { readonly stats: La
       const label = keys[object];
       const value = c.labels[label];
       if (value === undefined) continue;
+      if (c.networkMode === "host") {
+        // its netns IS the host's: applying would bypass the --host-routes policy
+        fail(
+          label,
+          value,
+          undefined,
+          `the container uses the host's network namespace (network mode "host"), so this label would change the host — use ${keys.hostRoute} (subject to --host-routes) instead`,
+        );
+        continue;
+      }
       for (const part of parseLabelValue(value)) {
         if (!part.argv) {
           fail(label, part.text, undefined, part.error ?? "malformed");

@@ -328,6 +328,26 @@ Deno.test("labels and scripts hooks against a real dockerd", async (t) => {
       assert.equal((await hostRoutes(dst)).length, 0);
     });
 
+    await t.step(
+      "a host-network container cannot change host routes through the route label",
+      async () => {
+        await d.runContainer("lab-hostnet", {
+          args: ["--network", "host"],
+          labels: { "docker-events.route": `add 10.246.${N}.0/24 dev ${d.bridge}` },
+        });
+        hostDsts.push(`10.246.${N}.0/24`);
+        const hook = labelsHook({ store: new HostRoutesStore(stateDir) });
+        const ctx = await ctxFor(w, "lab-hostnet");
+        assert.equal(ctx.container?.networkMode, "host");
+        await assert.rejects(hook.handle(ctx), /1 networking label part/);
+        assert.equal((await hostRoutes(`10.246.${N}.0/24`)).length, 0);
+        assert.match(
+          ctx.log.records.find((r) => r.level === "error")!.message,
+          /network mode "host"/,
+        );
+      },
+    );
+
     await t.step("a label prefix can be configured", async () => {
       await d.runContainer("lab-x", { labels: { "net.route": "add 10.85.0.0/16 dev eth0" } });
       const hook = labelsHook({ store: new HostRoutesStore(stateDir), labelPrefix: "net." });
