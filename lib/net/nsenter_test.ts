@@ -69,3 +69,45 @@ Deno.test("nsenter() passes the built argv to exec", async () => {
   await nsenter({ pid: Deno.pid }, ["ip", "route"], { exec });
   assert.deepEqual(seen, [["nsenter", "-n", "-t", String(Deno.pid), "--", "ip", "route"]]);
 });
+
+// A real "rootless-like" namespace: a netns owned by a child user namespace whose root maps to
+// an unprivileged host uid (as with rootlesskit), entered by root. Verifies the project lead's correction with the kernel.
+Deno.test("nsenter() as root enters a user-namespaced netns with plain -n; -U --preserve-credentials fails", async () => {
+  const { exec } = await import("../exec/run.ts");
+  const { ip, runIp } = await import("./ip.ts");
+  const child = new Deno.Command("unshare", {
+    args: ["--user", "--net", "sleep", "30"],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    const pid = child.pid;
+    // wait until the child has its own netns
+    const hostNs = await Deno.readLink("/proc/self/ns/net");
+    for (let i = 0; i < 100 && (await Deno.readLink(`/proc/${pid}/ns/net`)) === hostNs; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // map the namespace's root to an unprivileged host uid, as rootless dockerd does: host root
+    // is then unmapped inside
+    await Deno.writeTextFile(`/proc/${pid}/uid_map`, "0 100000 1\n");
+    await Deno.writeTextFile(`/proc/${pid}/gid_map`, "0 100000 1\n");
+    const opts = { exec, rootless: true, asDaemonUser: false };
+    await runIp(ip.link.set("lo", { up: true, netns: { pid } }), opts);
+    await runIp(ip.route.replace("10.77.0.0/16", { dev: "lo", netns: { pid } }), opts);
+    const r = await nsenter({ pid }, ["ip", "-j", "route", "show", "10.77.0.0/16"], opts);
+    assert.equal(JSON.parse(r.stdout)[0]?.dev, "lo");
+    // joining the user namespace with preserved credentials leaves root unmapped: EPERM
+    await assert.rejects(
+      runIp(ip.route.replace("10.78.0.0/16", { dev: "lo", netns: { pid } }), {
+        exec,
+        rootless: true,
+        asDaemonUser: true,
+      }),
+      /Operation not permitted/,
+    );
+  } finally {
+    child.kill("SIGKILL");
+    await child.status;
+  }
+});
