@@ -103,6 +103,12 @@ export function labelsHook(opts: LabelsHookOptions): Hook & { readonly stats: La
       }
       return;
     }
+    const local = { applied: 0, present: 0 };
+    const note = (outcome: string) => {
+      count(outcome);
+      if (outcome === "present") local.present++;
+      else local.applied++;
+    };
     const run = { exec: ctx.exec, rootless: ctx.host.rootless, signal: ctx.signal };
     const timeoutMs = opts.ipTimeoutMs ?? 10_000;
     const failures: string[] = [];
@@ -147,7 +153,7 @@ export function labelsHook(opts: LabelsHookOptions): Hook & { readonly stats: La
         const cmd = ip.raw(object, words, netns);
         try {
           const r = await ensureIp(cmd, { ...run, timeoutMs });
-          count(r.outcome);
+          note(r.outcome);
           ctx.log.debug(`Label ${label} part ${r.outcome}`, { container: c.name, argv: cmd.argv });
         } catch (err) {
           if (err instanceof NetnsGoneError) {
@@ -197,7 +203,7 @@ export function labelsHook(opts: LabelsHookOptions): Hook & { readonly stats: La
           if (adds && !wasMine) await store.record(who, route);
           try {
             const r = await ensureIp(cmd, { ...run, timeoutMs });
-            count(r.outcome);
+            note(r.outcome);
             if (adds && r.outcome === "present" && !wasMine && verb !== "replace") {
               if (await store.sharedWithOthers(c.hostId, c.id, route)) continue;
               await store.forget(c.hostId, c.id, route);
@@ -212,6 +218,14 @@ export function labelsHook(opts: LabelsHookOptions): Hook & { readonly stats: La
           }
         }
       }
+    }
+    const done = {
+      applied: local.applied,
+      present: local.present,
+      failed: failures.length,
+    };
+    if (done.applied + done.present + done.failed > 0) {
+      ctx.log.info("Networking labels processed", { container: c.name, ...done });
     }
     if (failures.length) {
       throw new LabelApplyError(
