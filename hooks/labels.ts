@@ -103,6 +103,14 @@ export function labelsHook(opts: LabelsHookOptions): Hook & { readonly stats: La
       }
       return;
     }
+    if (!c.running || c.pid <= 0) {
+      stats.gone++;
+      ctx.log.info("Container is no longer running; networking labels skipped", {
+        container: c.name,
+        status: c.status,
+      });
+      return;
+    }
     const local = { applied: 0, present: 0 };
     const note = (outcome: string) => {
       count(outcome);
