@@ -88,6 +88,25 @@ Deno.test("reactor run/once with no config applies labels, runs scripts, cleans 
       },
     );
 
+    await t.step(
+      "a labelled container that exits immediately does not disturb reactor",
+      async () => {
+        await d.runContainer("e2e-exit", {
+          cmd: ["true"],
+          labels: { "docker-events.route": "add 10.95.0.0/16 dev eth0" },
+        });
+        await reactor!.waitForOutput(/"container":"e2e-exit"/);
+        // still alive and still working
+        await d.runContainer("e2e-after", {
+          labels: { "docker-events.route": "add 10.96.0.0/16 dev eth0" },
+        });
+        const pid = await d.pidOf("e2e-after");
+        await waitFor(async () => (await nsRoutes(pid)).includes("10.96.0.0/16"), {
+          what: "route after the exited container",
+        });
+      },
+    );
+
     await t.step("docker stop removes the host route", async () => {
       await d.docker("stop", "-t", "1", "e2e-web");
       await waitFor(async () => !(await hostHas(hostDst)), { what: "host route removed" });
@@ -115,6 +134,12 @@ Deno.test("reactor run/once with no config applies labels, runs scripts, cleans 
         out = await stopReactor(reactor!);
         reactor = undefined;
         assert.doesNotMatch(out, /"level":"error"/, out.slice(-2000));
+        // the running labelled container was re-asserted on startup, without failures
+        const reapplied = out.split("\n").filter((l) => l.startsWith("{"))
+          .map((l) => JSON.parse(l))
+          .find((l) => l.message === "Networking labels processed" && l.container === "e2e-after");
+        assert.ok(reapplied, out.slice(-2000));
+        assert.equal(reapplied.failed, 0);
       },
     );
 
