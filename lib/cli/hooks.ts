@@ -16,6 +16,8 @@ export interface HookFlags {
   labelPrefix?: string;
   hostRoutes?: string;
   insecureScripts?: boolean;
+  /** Seconds (`--script-timeout`). */
+  scriptTimeout?: string;
 }
 
 /** Build the hooks for `run`/`once`: the embedded default (labels, then scripts). */
@@ -25,12 +27,23 @@ export function buildHooks(g: Globals, flags: HookFlags): Promise<Hook[]> {
       `Invalid --label-prefix "${flags.labelPrefix}": use letters, digits, ".", "-", "_" or "/" (e.g. docker-events.)`,
     );
   }
+  let scriptTimeoutMs: number | undefined;
+  if (flags.scriptTimeout !== undefined) {
+    const n = Number(flags.scriptTimeout);
+    if (!Number.isFinite(n) || n <= 0) {
+      throw new UsageError(
+        `Invalid --script-timeout "${flags.scriptTimeout}": use a positive number of seconds`,
+      );
+    }
+    scriptTimeoutMs = Math.round(n * 1000);
+  }
   return Promise.resolve(defaultHooks({
     stateDir: g.stateDir,
     scriptsDir: flags.scriptsDir,
     labelPrefix: flags.labelPrefix,
     hostRoutes: flags.hostRoutes,
     insecureScripts: flags.insecureScripts,
+    scriptTimeoutMs,
     exec,
   }));
 }

@@ -17,6 +17,7 @@ interface PassFlags {
   labelPrefix?: string;
   hostRoutes?: string;
   insecureScripts?: boolean;
+  scriptTimeout?: string;
   concurrency?: string;
   handlerTimeout?: string;
   drainTimeout?: string;
@@ -36,6 +37,7 @@ export function runArgsFor(f: PassFlags & GlobalFlags, extra: readonly string[] 
   pass("--label-prefix", f.labelPrefix);
   pass("--host-routes", f.hostRoutes);
   if (f.insecureScripts) a.push("--insecure-scripts");
+  pass("--script-timeout", f.scriptTimeout);
   pass("--concurrency", f.concurrency);
   pass("--handler-timeout", f.handlerTimeout);
   pass("--drain-timeout", f.drainTimeout);
@@ -61,6 +63,7 @@ export function installCommand(status: ExitStatus): Command<[], Record<string, u
     .option("--label-prefix <prefix>", "passed to `reactor run`")
     .option("--host-routes <policy>", "passed to `reactor run`")
     .option("--insecure-scripts", "passed to `reactor run`")
+    .option("--script-timeout <seconds>", "passed to `reactor run`")
     .option("--concurrency <n>", "passed to `reactor run`")
     .option("--handler-timeout <seconds>", "passed to `reactor run`")
     .option("--drain-timeout <seconds>", "passed to `reactor run`");

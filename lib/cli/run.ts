@@ -103,7 +103,8 @@ function engineOptions<T extends Command<[], Record<string, unknown>>>(c: T) {
     .option("--scripts-dir <dir>", "per-container scripts (default /etc/reactor/scripts)")
     .option("--label-prefix <prefix>", "label prefix (default docker-events.)")
     .option("--host-routes <policy>", "allow | deny | label:<key>=<value> (default allow)")
-    .option("--insecure-scripts", "run scripts even if non-root users can write them");
+    .option("--insecure-scripts", "run scripts even if non-root users can write them")
+    .option("--script-timeout <seconds>", "per-container script time limit (default 60)");
 }
 
 /** `reactor run`. */
