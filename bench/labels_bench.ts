@@ -16,7 +16,8 @@
  * @module
  */
 // deno-lint-ignore-file no-console
-import { startDockerd } from "../tests/harness/dockerd.ts";
+import { startDockerd, type TestDockerd } from "../tests/harness/dockerd.ts";
+import { type Row, table } from "./run.ts";
 import { DockerClient } from "../lib/docker/client.ts";
 import { openTransport, parseEndpoint } from "../lib/docker/endpoint.ts";
 import { parseEvent } from "../lib/docker/normalize.ts";
@@ -67,9 +68,8 @@ while read id; do
 done
 `;
 
-async function main(): Promise<void> {
-  setupLogging({ level: "warning" });
-  const d = await startDockerd();
+/** Run against an existing private dockerd; returns rows for the bench table. */
+export async function bench(d: TestDockerd, samples = SAMPLES): Promise<Row[]> {
   const transport = await openTransport(parseEndpoint(d.host));
   const client = new DockerClient({ hostId: "default", transport });
   await client.negotiate();
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 1000)); // let `docker events` subscribe
 
     const lat: Record<"reactor" | "seed", number[]> = { reactor: [], seed: [] };
-    for (let i = 1; i <= SAMPLES * 2; i++) {
+    for (let i = 1; i <= samples * 2; i++) {
       const which = i % 2 ? "reactor" : "seed";
       const label = which === "reactor" ? "rx.route" : "seed.route";
       const id = await d.docker(
@@ -134,20 +134,39 @@ async function main(): Promise<void> {
       await d.docker("rm", "-f", id);
     }
     const r = stats(lat.reactor), s = stats(lat.seed);
-    const f = (x: number) => x.toFixed(1).padStart(8);
-    console.log(`start event → route present in container netns, ${SAMPLES} samples each (ms)`);
-    console.log(`              median      p90     mean`);
-    console.log(`reactor     ${f(r.median)} ${f(r.p90)} ${f(r.mean)}`);
-    console.log(`seed shell  ${f(s.median)} ${f(s.p90)} ${f(s.mean)}`);
-    console.log(`ratio seed/reactor (median): ${(s.median / r.median).toFixed(2)}x`);
     stop.abort();
     await Promise.allSettled([consume, seed, running]);
+    return [
+      {
+        metric: `start event → label route in netns, median (${samples} samples)`,
+        reactor: r.median,
+        baseline: s.median,
+        unit: "ms",
+        baselineName: "seed shell loop: docker events + inspect + nsenter",
+      },
+      {
+        metric: `start event → label route in netns, p90`,
+        reactor: r.p90,
+        baseline: s.p90,
+        unit: "ms",
+        baselineName: "seed shell loop",
+      },
+    ];
   } finally {
     stop.abort();
     await running.catch(() => {});
     transport.close();
-    await d.close();
     await Deno.remove(stateDir, { recursive: true }).catch(() => {});
+  }
+}
+
+async function main(): Promise<void> {
+  setupLogging({ level: "warning" });
+  const d = await startDockerd();
+  try {
+    console.log(table(await bench(d)));
+  } finally {
+    await d.close();
   }
 }
 
