@@ -8,6 +8,7 @@ import { Command, CommanderError } from "commander";
 import { eventsCommand } from "./lib/cli/events.ts";
 import { exitStatus } from "./lib/cli/exit.ts";
 import { hostsCommand } from "./lib/cli/hosts.ts";
+import { installCommand, uninstallCommand } from "./lib/cli/install.ts";
 import { onceCommand, runCommand } from "./lib/cli/run.ts";
 import { errorMessage, ReactorError } from "./lib/errors.ts";
 import { VERSION } from "./lib/version.ts";
@@ -28,6 +29,8 @@ export function buildProgram(status = exitStatus()): Command {
   program.addCommand(onceCommand(status) as unknown as Command);
   program.addCommand(eventsCommand(status) as unknown as Command);
   program.addCommand(hostsCommand(status) as unknown as Command);
+  program.addCommand(installCommand(status) as unknown as Command);
+  program.addCommand(uninstallCommand(status) as unknown as Command);
   program.addCommand(
     new Command("version").description("print the version").action(() => {
       // deno-lint-ignore no-console

@@ -102,7 +102,9 @@ function engineOptions<T extends Command<[], Record<string, unknown>>>(c: T) {
     .option("--handler-timeout <seconds>", "per-hook timeout (default 60)")
     .option("--scripts-dir <dir>", "per-container scripts (default /etc/reactor/scripts)")
     .option("--label-prefix <prefix>", "label prefix (default docker-events.)")
-    .option("--host-routes <policy>", "allow | deny | label:<key>=<value> (default allow)");
+    .option("--host-routes <policy>", "allow | deny | label:<key>=<value> (default allow)")
+    .option("--insecure-scripts", "run scripts even if non-root users can write them")
+    .option("--script-timeout <seconds>", "per-container script time limit (default 60)");
 }
 
 /** `reactor run`. */
