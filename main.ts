@@ -10,6 +10,8 @@ import { eventsCommand } from "./lib/cli/events.ts";
 import { initCommand } from "./lib/cli/init.ts";
 import { simulateCommand } from "./lib/cli/simulate.ts";
 import { exitStatus } from "./lib/cli/exit.ts";
+import { hostsCommand } from "./lib/cli/hosts.ts";
+import { installCommand, uninstallCommand } from "./lib/cli/install.ts";
 import { onceCommand, runCommand } from "./lib/cli/run.ts";
 import { ConfigError, errorMessage, ReactorError } from "./lib/errors.ts";
 import { VERSION } from "./lib/version.ts";
@@ -32,6 +34,9 @@ export function buildProgram(status = exitStatus()): Command {
   program.addCommand(checkCommand() as unknown as Command);
   program.addCommand(simulateCommand() as unknown as Command);
   program.addCommand(initCommand() as unknown as Command);
+  program.addCommand(hostsCommand(status) as unknown as Command);
+  program.addCommand(installCommand(status) as unknown as Command);
+  program.addCommand(uninstallCommand(status) as unknown as Command);
   program.addCommand(
     new Command("version").description("print the version").action(() => {
       // deno-lint-ignore no-console

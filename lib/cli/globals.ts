@@ -3,10 +3,10 @@
  *
  * @module
  */
-import { DEFAULT_SOCKET } from "../docker/endpoint.ts";
-import { endpointConnector } from "../docker/connector.ts";
 import { defaultStateDir } from "../engine/cursor.ts";
 import type { HostConnector } from "../engine/reactor.ts";
+import { type HostConfig, parseDockerSection } from "../hosts/config.ts";
+import { createConnectors } from "../hosts/connector.ts";
 import { UsageError } from "../errors.ts";
 import {
   getLog,
@@ -63,14 +63,62 @@ export function resolveGlobals(
   };
 }
 
+/** Environment access used for host resolution (`Deno.env` or a test double). */
+export interface EnvSource {
+  get(k: string): string | undefined;
+  toObject?(): Record<string, string>;
+}
+
+const HOST_ENV_KEYS = [
+  "HOME",
+  "DOCKER_HOST",
+  "DOCKER_TLS",
+  "DOCKER_TLS_VERIFY",
+  "DOCKER_CERT_PATH",
+  "DOCKER_CONTEXT",
+  "DOCKER_CONFIG",
+];
+
+/** The raw `docker:` section of the loaded config and the file it came from. */
+export interface DockerSection {
+  readonly value: unknown;
+  readonly file?: string;
+}
+
 /**
- * The hosts to watch. `-H` wins, then `DOCKER_HOST`, then the default socket.
- * (Multi-host configuration replaces this with the configured hosts.)
+ * Every configured host (disabled ones included), from the raw `docker:` section of the config
+ * (`undefined` → the seed default: `default` external + `local` managed, disabled), with
+ * `REACTOR_DOCKER_HOSTS_*` overrides, and `-H`, `DOCKER_HOST` or the docker context feeding the
+ * `default` host. Throws ConfigError naming the file and field.
+ */
+export function hostConfigs(
+  g: Globals,
+  docker?: DockerSection,
+  env: EnvSource = Deno.env,
+): HostConfig[] {
+  const vars: Record<string, string> = env.toObject ? env.toObject() : {};
+  if (!env.toObject) {
+    for (const k of HOST_ENV_KEYS) {
+      const v = env.get(k);
+      if (v !== undefined) vars[k] = v;
+    }
+  }
+  return parseDockerSection(docker?.value, {
+    env: vars,
+    home: vars["HOME"] ?? "/root",
+    hostFlag: g.host,
+    file: docker?.file,
+  });
+}
+
+/**
+ * Connectors for the enabled hosts. Pass the loaded config's `docker` section
+ * (`LoadedConfig.docker`, `{ value, file }`) when there is one.
  */
 export function hostConnectors(
   g: Globals,
-  env: { get(k: string): string | undefined } = Deno.env,
+  env: EnvSource = Deno.env,
+  docker?: DockerSection,
 ): HostConnector[] {
-  const url = g.host ?? env.get("DOCKER_HOST") ?? DEFAULT_SOCKET;
-  return [endpointConnector({ id: "default", url, log: g.log })];
+  return createConnectors(hostConfigs(g, docker, env), { log: g.log });
 }

@@ -12,13 +12,21 @@ import { type ConfigFlags, loadConfigFromFlags } from "../config/flags.ts";
 import { type BuiltinFactory, configHooks } from "../config/hooks.ts";
 import type { LoadedConfig } from "../config/model.ts";
 import { ConfigReloader } from "../config/reload.ts";
+import { exec } from "../exec/run.ts";
+import { UsageError } from "../errors.ts";
+import { defaultHooks } from "../../hooks/default.ts";
 import type { Globals } from "./globals.ts";
+import { validateHosts } from "./config_hosts.ts";
 
 /** Flags that shape the built-in hooks (they override the config file's `hooks:` settings). */
 export interface HookFlags {
   scriptsDir?: string;
   labelPrefix?: string;
   hostRoutes?: string;
+  /** `--insecure-scripts`. */
+  insecureScripts?: boolean;
+  /** Seconds (`--script-timeout`). */
+  scriptTimeout?: string;
 }
 
 /** What `defaultHooks()` (hooks/default.ts, label networking) takes. */
@@ -34,11 +42,33 @@ export interface DefaultHooksOptions {
 /** Signature of `defaultHooks` from `hooks/default.ts`. */
 export type DefaultHooksFn = (opts: DefaultHooksOptions) => Hook[];
 
-/**
- * The built-in hook maker. `undefined` until the label-networking hooks are on this branch;
- * then: `import { defaultHooks } from "../../hooks/default.ts"` and set it to `defaultHooks`.
- */
-export const DEFAULT_HOOKS: DefaultHooksFn | undefined = undefined;
+/** The built-in hook maker: label networking, then scripts (`hooks/default.ts`). */
+export function makeDefaultHooks(opts: DefaultHooksOptions): Hook[] {
+  return defaultHooks({ ...opts, exec });
+}
+
+/** Overridable in tests. */
+export const DEFAULT_HOOKS: DefaultHooksFn | undefined = makeDefaultHooks;
+
+function scriptTimeoutMs(flags: HookFlags): number | undefined {
+  if (flags.scriptTimeout === undefined) return undefined;
+  const n = Number(flags.scriptTimeout);
+  if (!Number.isFinite(n) || n <= 0) {
+    throw new UsageError(
+      `Invalid --script-timeout "${flags.scriptTimeout}": use a positive number of seconds`,
+    );
+  }
+  return Math.round(n * 1000);
+}
+
+function checkHookFlags(flags: HookFlags): void {
+  if (flags.labelPrefix !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(flags.labelPrefix)) {
+    throw new UsageError(
+      `Invalid --label-prefix "${flags.labelPrefix}": use letters, digits, ".", "-", "_" or "/" (e.g. docker-events.)`,
+    );
+  }
+  scriptTimeoutMs(flags);
+}
 
 /**
  * Built-in hooks from the merged config settings; CLI flags win over the file. A hook the
@@ -58,8 +88,8 @@ export function builtinFactory(
       labelPrefix: flags.labelPrefix ?? labels.prefix,
       hostRoutes: flags.hostRoutes ?? labels.hostRoutes,
       scriptsDir: flags.scriptsDir ?? scripts.dir,
-      scriptTimeoutMs: scripts.timeoutMs,
-      insecureScripts: flags.insecureConfig,
+      scriptTimeoutMs: scriptTimeoutMs(flags) ?? scripts.timeoutMs,
+      insecureScripts: flags.insecureScripts || flags.insecureConfig,
     }).filter((h) =>
       !(s.labels === false && h.name === "labels") && !(s.scripts === false && h.name === "scripts")
     );
@@ -78,6 +108,7 @@ export async function loadDaemonConfig(
   flags: HookFlags & ConfigFlags,
   make: DefaultHooksFn | undefined = DEFAULT_HOOKS,
 ): Promise<DaemonConfig> {
+  checkHookFlags(flags);
   const config = await loadConfigFromFlags(flags);
   return { config, hooks: configHooks(config, builtinFactory(g, flags, make)) };
 }
@@ -88,25 +119,34 @@ export async function buildHooks(g: Globals, flags: HookFlags & ConfigFlags): Pr
 }
 
 /**
- * Reload on SIGHUP, and on a change of `files` with `--watch-config`: a valid config replaces
- * the reactor's hooks between events; an invalid one is logged and the old one keeps running.
+ * Reload on SIGHUP, and on a change of the config files with `--watch-config`: a valid config
+ * replaces the reactor's hooks between events; an invalid one is logged and the old one keeps
+ * running. The `docker:` hosts are not reloaded (a change is logged: restart to apply).
  * Call `close()` on the result when the daemon stops.
  */
 export function startConfigReload(
-  g: Pick<Globals, "stateDir" | "log">,
+  g: Pick<Globals, "stateDir" | "log" | "host">,
   flags: HookFlags & ConfigFlags & { watchConfig?: boolean },
   reactor: Pick<Reactor, "setHooks">,
-  files: readonly string[],
+  initial: LoadedConfig,
   make: DefaultHooksFn | undefined = DEFAULT_HOOKS,
 ): ConfigReloader {
+  const dockerOf = (c: LoadedConfig) => JSON.stringify(c.docker?.value ?? null);
   const reloader = new ConfigReloader({
-    load: async () => (await loadDaemonConfig(g, flags, make)).hooks,
+    load: async () => {
+      const { config, hooks } = await loadDaemonConfig(g, flags, make);
+      await validateHosts(config, { host: g.host });
+      if (dockerOf(config) !== dockerOf(initial)) {
+        g.log.warn("config reload: the docker: hosts changed; restart reactor to apply them");
+      }
+      return hooks;
+    },
     apply: (hooks) => reactor.setHooks(hooks),
     log: g.log,
   });
   reloader.onSighup();
   if (flags.watchConfig) {
-    if (files.length) reloader.watch(files);
+    if (initial.files.length) reloader.watch(initial.files);
     else g.log.warn("--watch-config: no config file to watch (embedded default in use)");
   }
   return reloader;

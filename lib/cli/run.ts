@@ -12,6 +12,7 @@ import { type GlobalFlags, type Globals, hostConnectors, resolveGlobals } from "
 import { type HookFlags, loadDaemonConfig, startConfigReload } from "./hooks.ts";
 import { collectConfig, type ConfigFlags } from "../config/flags.ts";
 import type { ConfigReloader } from "../config/reload.ts";
+import { validateHosts } from "./config_hosts.ts";
 import { installShutdownSignals } from "./signals.ts";
 
 /** Engine tuning flags shared by `run` and `once`. */
@@ -114,7 +115,9 @@ function engineOptions<T extends Command<[], Record<string, unknown>>>(c: T) {
     .option(
       "--insecure-config",
       "accept config files and scripts not owned by root or writable by others",
-    );
+    )
+    .option("--insecure-scripts", "run scripts even if non-root users can write them")
+    .option("--script-timeout <seconds>", "per-container script time limit (default 60)");
 }
 
 /** `reactor run`. */
@@ -137,13 +140,14 @@ export function runCommand(status: ExitStatus): Command<[], Record<string, unkno
       & { watchConfig?: boolean };
     const g = resolveGlobals(all);
     const { config, hooks } = await loadDaemonConfig(g, all);
+    await validateHosts(config, { host: g.host });
     let reloader: ConfigReloader | undefined;
     try {
       status.code = await runDaemon(g, {
         hooks,
-        hosts: hostConnectors(g),
+        hosts: hostConnectors(g, Deno.env, config.docker),
         engine: all,
-        onReactor: (r) => reloader = startConfigReload(g, all, r, config.files),
+        onReactor: (r) => reloader = startConfigReload(g, all, r, config),
       });
     } finally {
       await reloader?.close();
@@ -162,9 +166,11 @@ export function onceCommand(status: ExitStatus): Command<[], Record<string, unkn
   cmd.action(async (_opts, c) => {
     const all = c.optsWithGlobals() as GlobalFlags & HookFlags & EngineFlags & ConfigFlags;
     const g = resolveGlobals(all);
+    const { config, hooks } = await loadDaemonConfig(g, all);
+    await validateHosts(config, { host: g.host });
     status.code = await runOnce(g, {
-      hooks: (await loadDaemonConfig(g, all)).hooks,
-      hosts: hostConnectors(g),
+      hooks,
+      hosts: hostConnectors(g, Deno.env, config.docker),
       engine: all,
     });
   });

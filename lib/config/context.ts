@@ -21,7 +21,7 @@ export function makeContext(ctx: HandlerContext): Context {
     log: ctx.log,
     signal: ctx.signal,
     exec: run,
-    ip: makeIp(run, nsenter),
+    ip: makeIp(run, ctx.host, ctx.signal),
     nsenter,
   };
 }

@@ -123,27 +123,28 @@ Deno.test("handlerHook() gives ip/nsenter/exec that run argv through nsenter", a
     },
   }, "c.ts");
   const { exec, calls } = recorder();
-  const c = { name: "web", pid: 4242, running: true } as ContainerInfo;
+  const pid = Deno.pid; // a live process: its /proc/<pid>/ns/net exists
+  const c = { name: "web", pid, running: true, sandboxKey: "" } as ContainerInfo;
   const context = ctx(exec, event(), c);
   await handlerHook(v.part.handlers[0]!).handle(context);
   assert.deepEqual(calls.map((x) => x.argv), [
     [
       "nsenter",
-      "-t",
-      "4242",
       "-n",
+      "-t",
+      `${pid}`,
       "--",
       "ip",
       "route",
-      "replace",
+      "add",
       "10.77.0.0/16",
       "dev",
       "eth0",
       "metric",
       "5",
     ],
-    ["ip", "route", "replace", "10.78.0.0/16", "via", "10.0.0.1"],
-    ["nsenter", "-t", "4242", "-n", "-u", "--", "cat", "/etc/hostname"],
+    ["ip", "route", "add", "10.78.0.0/16", "via", "10.0.0.1"],
+    ["nsenter", "-t", `${pid}`, "-n", "-u", "--", "cat", "/etc/hostname"],
   ]);
   assert.equal(calls[0]!.opts?.signal, context.signal, "exec defaults to the handler's signal");
   assert.equal(seen?.host.name, "engine-1");
@@ -186,7 +187,7 @@ Deno.test("handlerHook() nsenter refuses a stopped container and a remote host w
   };
   await assert.rejects(
     h.handle({ ...remote, host: { ...remote.host, local: false } }),
-    /Cannot nsenter on host "default": its engine is remote/,
+    /Cannot enter a container's namespaces on host "default": its engine is remote/,
   );
 });
 

@@ -1,21 +1,18 @@
 /**
- * The `ip` and `nsenter` helpers of a handler context, built on the single spawn point.
- * (Kept small and local to the config layer; `lib/net/` from the label-networking work offers
- * the same operations for built-in hooks.)
+ * The `ip` and `nsenter` of a handler context: the shapes a `reactor.config.ts` sees
+ * (`ctx.ip.route.add(dst, { dev, netns: container })`), built on the label-networking helpers in
+ * `lib/net/` (typed argv builders, idempotent add/del checked with `ip -j`, netns entry by
+ * sandbox path or pid, rootless engines). Everything runs through the handler's `exec`.
  *
  * @module
  */
-import { CommandError, UsageError } from "../errors.ts";
 import type { ContainerInfo } from "../docker/types.ts";
-import type {
-  IpApi,
-  Namespace,
-  NetnsTarget,
-  Nsenter,
-  RouteOptions,
-  Run,
-  RunResult,
-} from "./types.ts";
+import { UsageError } from "../errors.ts";
+import type { Exec } from "../exec/run.ts";
+import { ensureIp } from "../net/idempotent.ts";
+import { ip as build, type IpCommand, ipJson, type Netns, runIp } from "../net/ip.ts";
+import { containerNetns, nsenterArgs } from "../net/nsenter.ts";
+import type { IpApi, Namespace, NetnsTarget, Nsenter, RouteOptions } from "./types.ts";
 
 const NS_FLAGS: Record<Namespace, string> = {
   net: "-n",
@@ -24,6 +21,21 @@ const NS_FLAGS: Record<Namespace, string> = {
   ipc: "-i",
   pid: "-p",
 };
+
+/** What the helpers need to know about the engine the event came from. */
+export interface NetHost {
+  id: string;
+  local: boolean;
+  rootless: boolean;
+}
+
+function requireLocal(host: NetHost): void {
+  if (!host.local) {
+    throw new UsageError(
+      `Cannot enter a container's namespaces on host "${host.id}": its engine is remote — use ctx.docker.exec(...) instead`,
+    );
+  }
+}
 
 function pidOf(target: ContainerInfo | number): number {
   if (typeof target === "number") {
@@ -42,75 +54,69 @@ function pidOf(target: ContainerInfo | number): number {
 }
 
 /** Build `nsenter` for one host. Remote engines have no namespaces to enter. */
-export function makeNsenter(run: Run, host: { id: string; local: boolean }): Nsenter {
-  return (target, argv, opts = {}) => {
-    if (!host.local) {
-      throw new UsageError(
-        `Cannot nsenter on host "${host.id}": its engine is remote — use ctx.docker.exec(...) instead`,
-      );
-    }
+export function makeNsenter(exec: Exec, host: NetHost): Nsenter {
+  return async (target, argv, opts = {}) => {
+    requireLocal(host);
     if (!argv.length) throw new UsageError("nsenter needs a program to run");
     const { namespaces = ["net"], ...rest } = opts;
+    const pid = pidOf(target);
+    if (namespaces.length === 1 && namespaces[0] === "net") {
+      const t = typeof target === "number"
+        ? { pid }
+        : await containerNetns(target, { rootless: host.rootless });
+      return await exec(nsenterArgs(t, argv, { rootless: host.rootless }), rest);
+    }
+    const user = host.rootless && Deno.uid() !== 0 ? ["-U", "--preserve-credentials"] : [];
     const flags = namespaces.map((n) => NS_FLAGS[n]);
-    return run(["nsenter", "-t", String(pidOf(target)), ...flags, "--", ...argv], rest);
+    return await exec(["nsenter", ...user, "-t", String(pid), ...flags, "--", ...argv], rest);
   };
 }
 
-function routeArgs(dst: string, o: RouteOptions): string[] {
-  const a = [dst];
-  if (o.via) a.push("via", o.via);
-  if (o.dev) a.push("dev", o.dev);
-  if (o.table !== undefined) a.push("table", String(o.table));
-  if (o.metric !== undefined) a.push("metric", String(o.metric));
-  if (o.src) a.push("src", o.src);
-  if (o.proto) a.push("proto", o.proto);
-  if (o.scope) a.push("scope", o.scope);
-  return a;
+function netnsOf(target: NetnsTarget | undefined, host: NetHost): Netns | undefined {
+  if (target === undefined || target === "host") return undefined;
+  requireLocal(host);
+  if (typeof target === "number") return { pid: pidOf(target) };
+  pidOf(target);
+  return { container: target };
 }
-
-const ABSENT = /No such process|Cannot assign requested address|No such device|does not exist/i;
 
 /** Build `ip` for one host. */
-export function makeIp(run: Run, nsenter: Nsenter): IpApi {
-  const ip = (args: readonly string[], netns: NetnsTarget | undefined): Promise<RunResult> =>
-    netns === undefined || netns === "host"
-      ? run(["ip", ...args])
-      : nsenter(netns, ["ip", ...args]);
-  const ignoreAbsent = async (p: Promise<RunResult>) => {
-    try {
-      await p;
-    } catch (err) {
-      if (err instanceof CommandError && ABSENT.test(err.stderr)) return;
-      throw err;
-    }
-  };
+export function makeIp(exec: Exec, host: NetHost, signal?: AbortSignal): IpApi {
+  const opts = { exec, rootless: host.rootless, signal };
+  const route = (o: RouteOptions) => ({ ...o, netns: netnsOf(o.netns, host) });
+  const ensure = async (c: IpCommand) => void await ensureIp(c, opts);
   return {
     route: {
-      add: async (dst, o = {}) =>
-        void await ip(["route", "replace", ...routeArgs(dst, o)], o.netns),
-      replace: async (dst, o = {}) =>
-        void await ip(["route", "replace", ...routeArgs(dst, o)], o.netns),
-      del: (dst, o = {}) => ignoreAbsent(ip(["route", "del", ...routeArgs(dst, o)], o.netns)),
+      add: (dst, o = {}) => ensure(build.route.add(dst, route(o))),
+      replace: async (dst, o = {}) => void await runIp(build.route.replace(dst, route(o)), opts),
+      del: (dst, o = {}) => ensure(build.route.del(dst, route(o))),
       list: async (o = {}) => {
-        const args = ["-j", "route", "show"];
-        if (o.table !== undefined) args.push("table", String(o.table));
-        const r = await ip(args, o.netns);
-        const v: unknown = JSON.parse(r.stdout || "[]");
+        const args = [
+          "route",
+          "show",
+          ...(o.table !== undefined ? ["table", String(o.table)] : []),
+        ];
+        const v = await ipJson(args, netnsOf(o.netns, host), opts);
         return Array.isArray(v) ? v : [];
       },
     },
     addr: {
-      add: async (cidr, o) => void await ip(["addr", "replace", cidr, "dev", o.dev], o.netns),
-      del: (cidr, o) => ignoreAbsent(ip(["addr", "del", cidr, "dev", o.dev], o.netns)),
+      add: (cidr, o) =>
+        ensure(build.address.add(cidr, { dev: o.dev, netns: netnsOf(o.netns, host) })),
+      del: (cidr, o) =>
+        ensure(build.address.del(cidr, { dev: o.dev, netns: netnsOf(o.netns, host) })),
     },
     link: {
       set: async (dev, o) => {
-        const args = ["link", "set", "dev", dev];
-        if (o.up !== undefined) args.push(o.up ? "up" : "down");
-        if (o.mtu !== undefined) args.push("mtu", String(o.mtu));
-        await ip(args, o.netns);
+        await runIp(
+          build.link.set(dev, { up: o.up, mtu: o.mtu, netns: netnsOf(o.netns, host) }),
+          opts,
+        );
       },
     },
-    run: (args, o = {}) => ip(args, o.netns),
+    run: (args, o = {}) => {
+      const netns = netnsOf(o.netns, host);
+      return runIp(netns ? { argv: ["ip", ...args], netns } : { argv: ["ip", ...args] }, opts);
+    },
   };
 }

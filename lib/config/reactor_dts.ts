@@ -246,7 +246,7 @@ export interface RouteOptions {
 /** Thin helpers over iproute2 (\`ip …\`), run through \`nsenter\` when \`netns\` is a container. */
 export interface IpApi {
   route: {
-    /** Add a route. Idempotent: runs \`ip route replace\`, so an existing route is updated. */
+    /** Add a route. Idempotent: an identical existing route is fine; a different one fails. */
     add(dst: string, opts?: RouteOptions): Promise<void>;
     replace(dst: string, opts?: RouteOptions): Promise<void>;
     /** Delete a route. Idempotent: a route that does not exist is not an error. */
@@ -255,7 +255,7 @@ export interface IpApi {
     list(opts?: { table?: string | number; netns?: NetnsTarget }): Promise<unknown[]>;
   };
   addr: {
-    /** \`ip addr replace <cidr> dev <dev>\` (idempotent). */
+    /** \`ip address add <cidr> dev <dev>\` (idempotent: an identical address is fine). */
     add(cidr: string, opts: { dev: string; netns?: NetnsTarget }): Promise<void>;
     /** \`ip addr del\` (idempotent). */
     del(cidr: string, opts: { dev: string; netns?: NetnsTarget }): Promise<void>;

@@ -6,6 +6,15 @@
 import { formatDuration } from "./duration.ts";
 import type { LoadedConfig } from "./model.ts";
 
+/** What the table shows of a configured Docker host. */
+export interface HostRow {
+  id: string;
+  type: string;
+  host: string;
+  disabled: boolean;
+  source: string;
+}
+
 /** Pad columns; the last column is not padded. */
 export function formatTable(rows: readonly (readonly string[])[]): string {
   const widths: number[] = [];
@@ -17,8 +26,17 @@ export function formatTable(rows: readonly (readonly string[])[]): string {
 }
 
 /** One row per built-in hook, rule and handler. */
-export function configTable(cfg: LoadedConfig): string {
+export function configTable(cfg: LoadedConfig, hosts: readonly HostRow[] = []): string {
   const rows: string[][] = [["KIND", "NAME", "SOURCE", "MATCH", "ACTION"]];
+  for (const h of hosts) {
+    rows.push([
+      "host",
+      h.id,
+      h.source,
+      h.type,
+      `${h.host}${h.disabled ? " (disabled)" : ""}`,
+    ]);
+  }
   for (const [name, s] of Object.entries(cfg.builtins)) {
     const settings = s === false
       ? "off"

@@ -86,3 +86,35 @@ export async function loadYamlFile(
 ): Promise<{ part: ConfigPart; problems: string[] }> {
   return loadYamlText(await Deno.readTextFile(path), path);
 }
+
+/**
+ * Position of a dotted field path (`docker.hosts.edge.type`) in a YAML text, as `line:col`, or
+ * undefined. Keys containing dots (`edge.1`) are matched greedily.
+ */
+export function yamlPosition(text: string, dotted: string): string | undefined {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, merge: true });
+  if (doc.errors.length) return undefined;
+  const segs = dotted.split(".");
+  let node: unknown = doc.contents;
+  let offset: number | undefined;
+  let i = 0;
+  while (i < segs.length) {
+    if (!isMap(node)) return undefined;
+    let found = false;
+    for (let j = segs.length; j > i; j--) {
+      const key = segs.slice(i, j).join(".");
+      const pair = node.items.find((it) => isScalar(it.key) && String(it.key.value) === key);
+      if (!pair) continue;
+      offset = (pair.key as Node).range?.[0];
+      node = pair.value;
+      i = j;
+      found = true;
+      break;
+    }
+    if (!found) break;
+  }
+  if (offset === undefined) return undefined;
+  const { line, col } = lc.linePos(offset);
+  return `${line}:${col}`;
+}

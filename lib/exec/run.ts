@@ -43,6 +43,7 @@ export interface ExecResult {
 export type Exec = (argv: readonly string[], opts?: ExecOptions) => Promise<ExecResult>;
 
 const KILL_GRACE_MS = 2000;
+const PIPE_GRACE_MS = 1000;
 
 /**
  * Run `argv[0]` with `argv.slice(1)` as arguments. Resolves when the process exits with an
@@ -117,17 +118,26 @@ export async function exec(argv: readonly string[], opts: ExecOptions = {}): Pro
     }
   };
   try {
-    const [stdout, stderr, status] = await Promise.all([
-      collect(child.stdout, "stdout", max, opts.onLine),
-      collect(child.stderr, "stderr", max, opts.onLine),
-      child.status,
+    // A grandchild that inherited stdout/stderr can keep the pipes open after the program
+    // exits; once it has exited, wait at most PIPE_GRACE_MS for the output, then stop reading.
+    const outputs = new AbortController();
+    const status = child.status.then((st) => {
+      setTimeout(() => outputs.abort(), PIPE_GRACE_MS);
+      return st;
+    });
+    const [stdout, stderr] = await Promise.all([
+      collect(child.stdout, "stdout", max, opts.onLine, outputs.signal),
+      collect(child.stderr, "stderr", max, opts.onLine, outputs.signal),
+      status,
       writeStdin(),
     ]);
+    outputs.abort();
+    const st = await status;
     const durationMs = performance.now() - started;
     if (killedFor) {
       throw new CommandError({
         argv,
-        code: status.code,
+        code: st.code,
         stderr,
         stdout,
         reason: killedFor,
@@ -135,10 +145,10 @@ export async function exec(argv: readonly string[], opts: ExecOptions = {}): Pro
       });
     }
     const ok = opts.okCodes ?? [0];
-    if (!ok.includes(status.code)) {
-      throw new CommandError({ argv, code: status.code, stderr, stdout, reason: "exit" });
+    if (!ok.includes(st.code)) {
+      throw new CommandError({ argv, code: st.code, stderr, stdout, reason: "exit" });
     }
-    return { argv, code: status.code, stdout, stderr, durationMs };
+    return { argv, code: st.code, stdout, stderr, durationMs };
   } finally {
     clearTimeout(timer);
     clearTimeout(killTimer);
@@ -150,12 +160,28 @@ async function collect(
   stream: ReadableStream<Uint8Array>,
   name: "stdout" | "stderr",
   max: number,
-  onLine?: (stream: "stdout" | "stderr", line: string) => void,
+  onLine: ((stream: "stdout" | "stderr", line: string) => void) | undefined,
+  stop: AbortSignal,
 ): Promise<string> {
   let captured = "";
   let pending = "";
   const decoder = new TextDecoder();
-  for await (const chunk of stream) {
+  const reader = stream.getReader();
+  const onStop = () => reader.cancel().catch(() => {});
+  stop.addEventListener("abort", onStop, { once: true });
+  const chunks = (async function* () {
+    try {
+      while (true) {
+        const r = await reader.read().catch(() => ({ done: true as const, value: undefined }));
+        if (r.done) return;
+        yield r.value;
+      }
+    } finally {
+      stop.removeEventListener("abort", onStop);
+      reader.releaseLock();
+    }
+  })();
+  for await (const chunk of chunks) {
     const text = decoder.decode(chunk, { stream: true });
     if (captured.length < max) captured += text.slice(0, max - captured.length);
     if (onLine) {

@@ -1,0 +1,168 @@
+/**
+ * Per-container user scripts of the embedded default: on any container event, run
+ * `<scriptsDir>/<action>.<container-name>` when it exists and is executable.
+ *
+ * Contract: no arguments; environment `REACTOR_ACTION`, `REACTOR_HOST`, `REACTOR_CONTAINER_ID`,
+ * `REACTOR_CONTAINER_NAME`, `REACTOR_CONTAINER_PID`, `REACTOR_CONTAINER_IP` (plus PATH/HOME…
+ * inherited); stdin is the event as Engine-shaped JSON; a timeout (default 60 s); every
+ * stdout/stderr line goes to the log with the container name. Running as root, reactor refuses a
+ * scripts directory or script that is not owned by root or is writable by group/others (unless
+ * `insecure`), because whoever can write there gets root.
+ *
+ * @module
+ */
+import type { HandlerContext, Hook } from "../lib/engine/hook.ts";
+import type { ReactorEvent } from "../lib/docker/types.ts";
+import { eventToJson } from "../lib/docker/normalize.ts";
+import { CommandError, ReactorError } from "../lib/errors.ts";
+
+/** Default scripts directory. */
+export const DEFAULT_SCRIPTS_DIR = "/etc/reactor/scripts";
+
+/** Options for {@link scriptsHook}. */
+export interface ScriptsHookOptions {
+  /** Directory holding `<action>.<name>` scripts (default `/etc/reactor/scripts`). */
+  scriptsDir?: string;
+  /** Per-script timeout in milliseconds (default 60 000). */
+  timeoutMs?: number;
+  /** Skip the ownership/permission check (not recommended when running as root). */
+  insecure?: boolean;
+  /** The uid reactor runs as (default `Deno.uid()`); injectable for tests. */
+  uid?: number;
+}
+
+/** The scripts directory or a script is unsafe to execute as root. */
+export class UnsafeScriptError extends ReactorError {
+  constructor(message: string) {
+    super(message);
+    this.name = "UnsafeScriptError";
+  }
+}
+
+/** Container names Docker accepts (no `/`, no leading dot): anything else is never a file name. */
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+/** Actions usable in a file name. */
+const ACTION_RE = /^[a-z_]+$/;
+
+/**
+ * The script path for an event, or undefined when the name/action cannot form a safe file name.
+ */
+export function scriptPath(dir: string, action: string, name: string): string | undefined {
+  if (!NAME_RE.test(name) || !ACTION_RE.test(action)) return undefined;
+  return `${dir.replace(/\/+$/, "")}/${action}.${name}`;
+}
+
+/** The environment a script gets (pure). */
+export function scriptEnv(ctx: HandlerContext, name: string): Record<string, string> {
+  const c = ctx.container;
+  return {
+    REACTOR_ACTION: ctx.event.action,
+    REACTOR_HOST: ctx.host.id,
+    REACTOR_CONTAINER_ID: ctx.event.actor.id,
+    REACTOR_CONTAINER_NAME: name,
+    REACTOR_CONTAINER_PID: String(c?.pid ?? 0),
+    REACTOR_CONTAINER_IP: c?.primaryIp ?? "",
+  };
+}
+
+/**
+ * Refuse a path that non-root users could have written (as root): owned by root and not writable
+ * by group/others. Returns a problem description or undefined.
+ */
+export function unsafeReason(
+  path: string,
+  st: Pick<Deno.FileInfo, "uid" | "mode">,
+): string | undefined {
+  if (st.uid !== 0) return `${path} is owned by uid ${st.uid}, not root`;
+  if (st.mode !== null && (st.mode & 0o022) !== 0) {
+    return `${path} is writable by group or others (mode ${(st.mode & 0o7777).toString(8)})`;
+  }
+  return undefined;
+}
+
+/** Exit code of timeout(1) when the time limit hit. */
+const TIMEOUT_EXIT = 124;
+
+/** The argv that runs a script under timeout(1) (pure). */
+export function scriptArgv(path: string, timeoutMs: number): string[] {
+  const secs = Math.max(0.001, timeoutMs / 1000).toFixed(3);
+  return ["timeout", "--kill-after=2", `${secs}s`, path];
+}
+
+/** Build the scripts hook. */
+export function scriptsHook(opts: ScriptsHookOptions = {}): Hook {
+  const dir = opts.scriptsDir ?? DEFAULT_SCRIPTS_DIR;
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const uid = opts.uid ?? Deno.uid();
+
+  async function check(path: string): Promise<void> {
+    if (opts.insecure || uid !== 0) return;
+    for (const p of [dir, path]) {
+      const st = await Deno.stat(p);
+      const why = unsafeReason(p, st);
+      if (why) {
+        throw new UnsafeScriptError(
+          `Refusing to run ${path} as root: ${why} — run \`chown root:root ${p} && chmod go-w ${p}\`, or pass --insecure-scripts`,
+        );
+      }
+    }
+  }
+
+  return {
+    name: "scripts",
+    // the script has its own timeout; give the engine a little more so ours fires first
+    timeoutMs: timeoutMs + 8_000,
+    wants(ev: ReactorEvent): boolean {
+      // a cheap stat here saves the engine an inspect for every event without a script
+      if (ev.type !== "container") return false;
+      const path = scriptPath(dir, ev.action, ev.actor.attributes["name"] ?? "");
+      if (!path) return false;
+      try {
+        return Deno.statSync(path).isFile;
+      } catch {
+        return false;
+      }
+    },
+    async handle(ctx: HandlerContext): Promise<void> {
+      const name = ctx.container?.name ?? ctx.event.actor.attributes["name"] ?? "";
+      const path = scriptPath(dir, ctx.event.action, name);
+      if (!path) return;
+      let st: Deno.FileInfo;
+      try {
+        st = await Deno.stat(path);
+      } catch {
+        return; // no script for this action/container
+      }
+      if (!st.isFile || st.mode === null || (st.mode & 0o111) === 0) {
+        ctx.log.debug(`Script ${path} is not an executable file; skipped`, { container: name });
+        return;
+      }
+      await check(path);
+      const log = ctx.log.child({ container: name, script: path });
+      log.info("Running script");
+      // timeout(1) runs the script in its own process group and signals the whole group, so
+      // background children holding stdout open cannot outlive the timeout (exec() alone only
+      // kills its direct child). exec()'s own timeout stays as a backstop.
+      const r = await ctx.exec(scriptArgv(path, timeoutMs), {
+        env: scriptEnv(ctx, name),
+        stdin: eventToJson(ctx.event) + "\n",
+        timeoutMs: timeoutMs + 4_000,
+        signal: ctx.signal,
+        cwd: dir,
+        okCodes: [0, TIMEOUT_EXIT],
+        onLine: (stream, line) =>
+          stream === "stdout" ? log.info(line, { stream }) : log.warn(line, { stream }),
+      });
+      if (r.code === TIMEOUT_EXIT) {
+        throw new CommandError({
+          argv: [path],
+          code: r.code,
+          stderr: r.stderr,
+          reason: "timeout",
+          detail: `${timeoutMs} ms`,
+        });
+      }
+      log.info("Script finished", { code: r.code, ms: Math.round(r.durationMs) });
+    },
+  };
+}

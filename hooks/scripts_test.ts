@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { scriptArgv, scriptPath, unsafeReason } from "./scripts.ts";
+
+Deno.test("scriptPath() builds <dir>/<action>.<name> and refuses unsafe names", () => {
+  assert.equal(
+    scriptPath("/etc/reactor/scripts/", "start", "web-1"),
+    "/etc/reactor/scripts/start.web-1",
+  );
+  assert.equal(scriptPath("/s", "health_status", "a.b_c"), "/s/health_status.a.b_c");
+  for (const name of ["../etc/passwd", "a/b", ".hidden", "", "x y"]) {
+    assert.equal(scriptPath("/s", "start", name), undefined, name);
+  }
+  assert.equal(scriptPath("/s", "../start", "web"), undefined);
+});
+
+Deno.test("unsafeReason() refuses non-root owners and group/other-writable modes", () => {
+  assert.equal(unsafeReason("/s", { uid: 0, mode: 0o40755 }), undefined);
+  assert.match(unsafeReason("/s", { uid: 1000, mode: 0o40755 }) ?? "", /owned by uid 1000/);
+  assert.match(
+    unsafeReason("/s", { uid: 0, mode: 0o40775 }) ?? "",
+    /writable by group or others \(mode 775\)/,
+  );
+  assert.match(unsafeReason("/s", { uid: 0, mode: 0o100757 }) ?? "", /mode 757/);
+});
+
+Deno.test("scriptArgv() runs the script under timeout(1) with a kill grace", () => {
+  assert.deepEqual(scriptArgv("/s/start.web", 60_000), [
+    "timeout",
+    "--kill-after=2",
+    "60.000s",
+    "/s/start.web",
+  ]);
+});
+
+Deno.test("scriptsHook().wants() only events that have a script file", async () => {
+  const { scriptsHook } = await import("./scripts.ts");
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/start.web`, "#!/bin/sh\n");
+    const h = scriptsHook({ scriptsDir: dir });
+    const ev = (action: string, name: string, type = "container") => ({
+      hostId: "default",
+      type,
+      action,
+      rawAction: action,
+      actor: { id: "c1", attributes: { name } },
+      scope: "local",
+      time: 0,
+      timeNano: "0",
+      synthetic: false,
+      raw: "",
+    });
+    assert.equal(h.wants(ev("start", "web")), true);
+    assert.equal(h.wants(ev("stop", "web")), false);
+    assert.equal(h.wants(ev("start", "api")), false);
+    assert.equal(h.wants(ev("start", "web", "network")), false);
+    assert.equal(h.wants(ev("start", "../web")), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

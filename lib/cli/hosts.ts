@@ -1,0 +1,42 @@
+/**
+ * `reactor hosts [--json]`: every configured Docker host with its type, endpoint, state, API and
+ * engine version and the age of the last event reactor recorded. Exits 1 when an enabled host
+ * cannot be reached.
+ *
+ * @module
+ */
+import { Command } from "commander";
+import { formatHostsTable, probeHosts } from "../hosts/probe.ts";
+import type { ExitStatus } from "./exit.ts";
+import { type GlobalFlags, hostConfigs, resolveGlobals } from "./globals.ts";
+import { collectConfig, loadConfigFromFlags } from "../config/flags.ts";
+
+/** `reactor hosts`. */
+export function hostsCommand(status: ExitStatus): Command<[], Record<string, unknown>> {
+  const cmd = new Command("hosts")
+    .description("list Docker hosts: id, type, endpoint, state, versions, last event age")
+    .option("--json", "print a JSON array")
+    .option("--timeout <seconds>", "per-host probe timeout (default 10)")
+    .option(
+      "-c, --config <path>",
+      "config file holding docker.hosts (repeatable; default: discovery)",
+      collectConfig,
+      [] as string[],
+    )
+    .option("--insecure-config", "accept config files not owned by root or writable by others");
+  cmd.action(async (opts, c) => {
+    const g = resolveGlobals(c.optsWithGlobals() as GlobalFlags);
+    const timeout = opts.timeout === undefined ? 10 : Number(opts.timeout);
+    const { docker } = await loadConfigFromFlags(opts);
+    const reports = await probeHosts(hostConfigs(g, docker), {
+      log: g.log,
+      stateDir: g.stateDir,
+      timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout * 1000 : 10_000,
+    });
+    const text = opts.json ? JSON.stringify(reports, null, 2) : formatHostsTable(reports);
+    // deno-lint-ignore no-console
+    console.log(text);
+    status.code = reports.some((r) => r.state === "down") ? 1 : 0;
+  });
+  return cmd as unknown as Command<[], Record<string, unknown>>;
+}

@@ -1,0 +1,114 @@
+/**
+ * `reactor install` and `reactor uninstall` (systemd unit). The unit runs `reactor run` with the
+ * given flags passed through.
+ *
+ * @module
+ */
+import { Command } from "commander";
+import { install, uninstall, unitFor } from "../../install.ts";
+import { exec } from "../exec/run.ts";
+import type { ExitStatus } from "./exit.ts";
+import { type GlobalFlags, resolveGlobals } from "./globals.ts";
+
+/** Flags `install` forwards to `reactor run`. */
+interface PassFlags {
+  config?: string;
+  scriptsDir?: string;
+  labelPrefix?: string;
+  hostRoutes?: string;
+  insecureScripts?: boolean;
+  scriptTimeout?: string;
+  concurrency?: string;
+  handlerTimeout?: string;
+  drainTimeout?: string;
+}
+
+/** The `reactor run` flags to put into ExecStart (pure; exported for tests). */
+export function runArgsFor(f: PassFlags & GlobalFlags, extra: readonly string[] = []): string[] {
+  const a: string[] = [];
+  const pass = (flag: string, v: string | undefined) => {
+    if (v !== undefined) a.push(`${flag}=${v}`);
+  };
+  pass("--log-level", f.logLevel);
+  pass("--log-format", f.logFormat);
+  pass("--host", f.host);
+  pass("--config", f.config);
+  pass("--scripts-dir", f.scriptsDir);
+  pass("--label-prefix", f.labelPrefix);
+  pass("--host-routes", f.hostRoutes);
+  if (f.insecureScripts) a.push("--insecure-scripts");
+  pass("--script-timeout", f.scriptTimeout);
+  pass("--concurrency", f.concurrency);
+  pass("--handler-timeout", f.handlerTimeout);
+  pass("--drain-timeout", f.drainTimeout);
+  return [...a, ...extra];
+}
+
+function print(lines: string[]): void {
+  // deno-lint-ignore no-console
+  for (const l of lines) console.log(l);
+}
+
+/** `reactor install`. */
+export function installCommand(status: ExitStatus): Command<[], Record<string, unknown>> {
+  const cmd = new Command("install")
+    .description(
+      "write the systemd unit for this reactor, then daemon-reload and enable --now (idempotent)",
+    )
+    .argument("[runArgs...]", "extra flags for `reactor run` (after --)")
+    .option("--print", "write the unit to stdout and change nothing")
+    .option("--unit-dir <dir>", "where to write reactor.service (default /etc/systemd/system)")
+    .option("--config <file>", "config file passed to `reactor run`")
+    .option("--scripts-dir <dir>", "passed to `reactor run` (created if missing)")
+    .option("--label-prefix <prefix>", "passed to `reactor run`")
+    .option("--host-routes <policy>", "passed to `reactor run`")
+    .option("--insecure-scripts", "passed to `reactor run`")
+    .option("--script-timeout <seconds>", "passed to `reactor run`")
+    .option("--concurrency <n>", "passed to `reactor run`")
+    .option("--handler-timeout <seconds>", "passed to `reactor run`")
+    .option("--drain-timeout <seconds>", "passed to `reactor run`");
+  cmd.action(async (runArgs, _opts, c) => {
+    const all = c.optsWithGlobals() as GlobalFlags & PassFlags & {
+      print?: boolean;
+      unitDir?: string;
+    };
+    const g = resolveGlobals(all);
+    const args = runArgsFor(all, runArgs);
+    if (all.print) {
+      // deno-lint-ignore no-console
+      console.log(unitFor({ stateDir: g.stateDir, runArgs: args }).trimEnd());
+      return;
+    }
+    const r = await install({
+      exec,
+      unitDir: all.unitDir,
+      stateDir: g.stateDir,
+      runArgs: args,
+      scriptsDir: all.scriptsDir ?? "/etc/reactor/scripts",
+    });
+    print(r.messages);
+    status.code = 0;
+  });
+  return cmd as unknown as Command<[], Record<string, unknown>>;
+}
+
+/** `reactor uninstall`. */
+export function uninstallCommand(status: ExitStatus): Command<[], Record<string, unknown>> {
+  const cmd = new Command("uninstall")
+    .description("stop, disable and remove the systemd unit; keeps the state unless --purge")
+    .option("--unit-dir <dir>", "where reactor.service is (default /etc/systemd/system)")
+    .option("--purge", "also delete the state directory");
+  cmd.action(async (_opts, c) => {
+    const all = c.optsWithGlobals() as GlobalFlags & { unitDir?: string; purge?: boolean };
+    const g = resolveGlobals(all);
+    const r = await uninstall({
+      exec,
+      unitDir: all.unitDir,
+      stateDir: g.stateDir,
+      purge: all.purge,
+    });
+    print(r.messages);
+    status.code = 0;
+  });
+  return cmd as unknown as Command<[], Record<string, unknown>>;
+}

@@ -1,0 +1,92 @@
+/**
+ * Rendering of reactor's systemd service unit (pure).
+ *
+ * @module
+ */
+
+/** Options for {@link renderUnit}. */
+export interface UnitOptions {
+  /** Full command line: program (absolute path) and arguments. */
+  execStart: readonly string[];
+  /** reactor's state directory (absolute). */
+  stateDir: string;
+  description?: string;
+  /** Seconds between restarts (default 2). */
+  restartSec?: number;
+}
+
+const PLAIN = /^[A-Za-z0-9_@+=:,./-]+$/;
+
+/**
+ * Quote one ExecStart word for systemd: `%` → `%%` (specifiers) and `$` → `$$` (environment
+ * expansion) always; words with other characters are double-quoted with C-style escapes.
+ */
+export function systemdQuote(word: string): string {
+  const escaped = word.replaceAll("%", "%%").replaceAll("$", "$$$$");
+  if (escaped.length > 0 && PLAIN.test(word.replaceAll("%", "").replaceAll("$", ""))) {
+    return escaped;
+  }
+  const inner = escaped
+    .replaceAll("\\", "\\\\")
+    .replaceAll('"', '\\"')
+    .replaceAll("\n", "\\n")
+    .replaceAll("\t", "\\t");
+  return `"${inner}"`;
+}
+
+/** Render the ExecStart value. The program must be an absolute path. */
+export function renderExecStart(argv: readonly string[]): string {
+  const prog = argv[0];
+  if (!prog || !prog.startsWith("/")) {
+    throw new TypeError(`ExecStart needs an absolute program path, got ${JSON.stringify(prog)}`);
+  }
+  return argv.map(systemdQuote).join(" ");
+}
+
+/**
+ * Render `reactor.service`.
+ *
+ * Hardening is deliberately minimal: reactor (and the per-container scripts it runs) must keep
+ * full root capabilities to `setns()` into containers (CAP_SYS_ADMIN), read other users'
+ * `/proc/<pid>/ns/*` (CAP_SYS_PTRACE) and change routes (CAP_NET_ADMIN), see host pids, and may
+ * need kernel modules for `ip link add`. So no PrivateNetwork, PrivateUsers, ProtectKernel*,
+ * RestrictNamespaces, CapabilityBoundingSet or PrivatePIDs. What remains is harmless to that.
+ */
+export function renderUnit(o: UnitOptions): string {
+  const stateDir = o.stateDir.replace(/\/+$/, "");
+  if (!stateDir.startsWith("/")) {
+    throw new TypeError(`State directory must be absolute: ${stateDir}`);
+  }
+  const stateLines = stateDir.startsWith("/var/lib/")
+    ? [`StateDirectory=${stateDir.slice("/var/lib/".length)}`, "StateDirectoryMode=0700"]
+    : [`ReadWritePaths=-${systemdQuote(stateDir)}`];
+  return [
+    "# Written by `reactor install`. Re-run it to update; local changes: `systemctl edit reactor`.",
+    "[Unit]",
+    `Description=${(o.description ?? "reactor: Docker event reactor").replaceAll("%", "%%")}`,
+    "After=docker.service network-online.target",
+    "Wants=docker.service network-online.target",
+    "StartLimitIntervalSec=0",
+    "",
+    "[Service]",
+    "Type=exec",
+    `ExecStart=${renderExecStart(o.execStart)}`,
+    "Restart=always",
+    `RestartSec=${o.restartSec ?? 2}`,
+    "TimeoutStopSec=30",
+    "KillMode=mixed",
+    ...stateLines,
+    "UMask=0077",
+    "# Minimal hardening compatible with nsenter(1)/ip(8) as root (see reactor's docs).",
+    "NoNewPrivileges=yes",
+    "ProtectSystem=full",
+    "ProtectHome=read-only",
+    "LockPersonality=yes",
+    "RestrictRealtime=yes",
+    "RestrictSUIDSGID=yes",
+    "",
+    "[Install]",
+    "WantedBy=multi-user.target",
+    "",
+  ].join("\n");
+}
