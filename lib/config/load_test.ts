@@ -236,7 +236,7 @@ const BROKEN: { name: string; file: string; text: string; expected: string[] }[]
     file: "a.ts",
     text: "export default { onStrat: () => {} };\n",
     expected: [
-      'FILE: onStrat: unknown key (did you mean "onStart"?) — the config takes hooks, onCreate, onStart, onStop, onDie, onDestroy, onHealthy, onUnhealthy, onEvent, on, docker',
+      'FILE: onStrat: unknown key (did you mean "onStart"?) — the config takes hooks, onCreate, onStart, onStop, onDie, onDestroy, onHealthy, onUnhealthy, onEvent, on, hosts, docker',
     ],
   },
   {
@@ -438,5 +438,26 @@ Deno.test("loadConfig() as root refuses a config file in a directory others can 
       await Deno.chmod(sub, 0o1777); // sticky, like /tmp: others cannot replace root's file
       assert.equal((await loadConfig([path], { isRoot: true })).rules.length, 1);
     }
+  });
+});
+
+Deno.test("loadConfig() takes a TS config's hosts as the docker section", async () => {
+  await withDir(async (dir) => {
+    await Deno.writeTextFile(
+      `${dir}/a.ts`,
+      `export default { hosts: { edge: { type: "remote", host: "ssh://me@box" } } };\n`,
+    );
+    const cfg = await loadConfig([`${dir}/a.ts`]);
+    assert.deepEqual(cfg.docker, {
+      value: { hosts: { edge: { type: "remote", host: "ssh://me@box" } } },
+      file: `${dir}/a.ts`,
+    });
+    await Deno.writeTextFile(
+      `${dir}/b.ts`,
+      `export default { hosts: {}, docker: { hosts: {} } };\n`,
+    );
+    assert.deepEqual(await problemsOf(loadConfig([`${dir}/b.ts`])), [
+      `${dir}/b.ts: docker: set either hosts: or docker: { hosts: … }, not both — keep one`,
+    ]);
   });
 });

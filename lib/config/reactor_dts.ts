@@ -397,8 +397,13 @@ export interface Config {
   onEvent?: HandlerSpec<EventHandler>;
   /** Handlers for arbitrary selectors. */
   on?: readonly OnEntry[];
-  /** Docker hosts (multi-host). Also accepted in \`reactor.yaml\`. */
-  docker?: { hosts?: unknown; [key: string]: unknown };
+  /**
+   * Docker hosts (multi-host): host id → settings (\`type\`, \`host\`, …), as \`docker.hosts\` in
+   * \`reactor.yaml\`. Default: \`-H\` / \`DOCKER_HOST\` / the docker context as host \`default\`.
+   */
+  hosts?: Record<string, Record<string, unknown> | null>;
+  /** The same as \`reactor.yaml\`'s \`docker:\` section (\`{ hosts }\`); use this or \`hosts\`. */
+  docker?: { hosts?: Record<string, Record<string, unknown> | null> };
 }
 
 /** What a config module may default-export. */

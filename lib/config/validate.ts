@@ -52,7 +52,7 @@ const LIFECYCLE: Record<string, { action: string; health?: string }> = {
   onHealthy: { action: "health_status", health: "healthy" },
   onUnhealthy: { action: "health_status", health: "unhealthy" },
 };
-const TS_TOP_KEYS = ["hooks", ...Object.keys(LIFECYCLE), "onEvent", "on", "docker"];
+const TS_TOP_KEYS = ["hooks", ...Object.keys(LIFECYCLE), "onEvent", "on", "hosts", "docker"];
 const HANDLER_OPTION_KEYS = ["run", "name", "hosts", "timeout"];
 const ON_KEYS = ["match", ...HANDLER_OPTION_KEYS];
 /** Built-in hook names and their settings keys. */
@@ -456,8 +456,11 @@ export function validateTs(value: unknown, file: string): { part: ConfigPart; pr
   for (const [k, v] of Object.entries(value)) {
     if (v === undefined) continue;
     if (k === "hooks") part.builtins = validateHooks(p, v);
-    else if (k === "docker") part.docker = v;
-    else if (k in LIFECYCLE) {
+    else if (k === "docker" || k === "hosts") {
+      if (part.docker !== undefined) {
+        p.add([k], `set either hosts: or docker: { hosts: … }, not both — keep one`);
+      } else part.docker = k === "hosts" ? { hosts: v } : v;
+    } else if (k in LIFECYCLE) {
       const h = handlerSpec(
         p,
         file,
