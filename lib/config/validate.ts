@@ -322,8 +322,7 @@ function validateHooks(p: Problems, v: unknown): Partial<BuiltinSettings> {
         p.add(["hooks", name, k], `expected an absolute path — e.g. dir: /etc/reactor/scripts`);
       } else settings[k] = val;
     }
-    // deno-lint-ignore no-explicit-any
-    (out as any)[name] = settings;
+    (out as Record<string, unknown>)[name] = settings;
   }
   return out;
 }
