@@ -4,6 +4,7 @@
  * @module
  */
 import { CommandError } from "../errors.ts";
+import { startProcess } from "./process.ts";
 
 /** Options for {@link exec}. */
 export interface ExecOptions {
@@ -57,31 +58,16 @@ const PIPE_GRACE_MS = 1000;
 export async function exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
   if (argv.length === 0 || !argv[0]) throw new TypeError("exec() needs a non-empty argv");
   const started = performance.now();
-  let child: Deno.ChildProcess;
-  try {
-    child = new Deno.Command(argv[0], {
-      args: argv.slice(1) as string[],
-      env: opts.env,
-      clearEnv: opts.clearEnv,
-      cwd: opts.cwd,
-      uid: opts.uid,
-      gid: opts.gid,
-      stdin: opts.stdin === undefined ? "null" : "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) {
-      throw new CommandError({ argv, code: null, stderr: "", reason: "not-found" });
-    }
-    throw new CommandError({
-      argv,
-      code: null,
-      stderr: "",
-      reason: "spawn",
-      detail: err instanceof Error ? err.message : String(err),
-    });
-  }
+  const child = startProcess(argv, {
+    env: opts.env,
+    clearEnv: opts.clearEnv,
+    cwd: opts.cwd,
+    uid: opts.uid,
+    gid: opts.gid,
+    stdin: opts.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  });
 
   let killedFor: "timeout" | "aborted" | undefined;
   let killTimer: ReturnType<typeof setTimeout> | undefined;

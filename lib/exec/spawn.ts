@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { CommandError } from "../errors.ts";
+import { startProcess } from "./process.ts";
 
 /** Options for {@link spawnChild}. */
 export interface SpawnOptions {
@@ -49,7 +49,7 @@ export interface SpawnedChild {
 }
 
 /**
- * Start `argv[0]` with `argv.slice(1)`. Throws {@link CommandError} when it cannot be started.
+ * Start `argv[0]` with `argv.slice(1)`. Throws `CommandError` when it cannot be started.
  *
  * @example
  * ```ts ignore
@@ -60,31 +60,16 @@ export interface SpawnedChild {
 export function spawnChild(argv: readonly string[], opts: SpawnOptions = {}): SpawnedChild {
   if (argv.length === 0 || !argv[0]) throw new TypeError("spawnChild() needs a non-empty argv");
   const stdoutMode = opts.stdout ?? "lines";
-  let child: Deno.ChildProcess;
-  try {
-    child = new Deno.Command(argv[0], {
-      args: argv.slice(1) as string[],
-      env: opts.env,
-      clearEnv: opts.clearEnv,
-      cwd: opts.cwd,
-      uid: opts.uid,
-      gid: opts.gid,
-      stdin: opts.stdin ?? "null",
-      stdout: stdoutMode === "null" ? "null" : "piped",
-      stderr: "piped",
-    }).spawn();
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) {
-      throw new CommandError({ argv, code: null, stderr: "", reason: "not-found" });
-    }
-    throw new CommandError({
-      argv,
-      code: null,
-      stderr: "",
-      reason: "spawn",
-      detail: err instanceof Error ? err.message : String(err),
-    });
-  }
+  const child = startProcess(argv, {
+    env: opts.env,
+    clearEnv: opts.clearEnv,
+    cwd: opts.cwd,
+    uid: opts.uid,
+    gid: opts.gid,
+    stdin: opts.stdin ?? "null",
+    stdout: stdoutMode === "null" ? "null" : "piped",
+    stderr: "piped",
+  });
   const tail: string[] = [];
   const onLine = (stream: "stdout" | "stderr", line: string) => {
     if (stream === "stderr") {

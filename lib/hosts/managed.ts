@@ -15,6 +15,7 @@ import { ReactorError } from "../errors.ts";
 import { oneLine } from "../errors.ts";
 import type { Log } from "../log.ts";
 import { spawnChild, type SpawnedChild } from "../exec/spawn.ts";
+import { sleep } from "../engine/backoff.ts";
 import { type ManagedConfig, passwdEntry } from "./config.ts";
 
 /** Where a managed daemon stands. */
@@ -423,17 +424,4 @@ function exists(p: string): boolean {
 function dirname(p: string): string {
   const i = p.lastIndexOf("/");
   return i > 0 ? p.slice(0, i) : "/";
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }
