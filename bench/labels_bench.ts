@@ -17,7 +17,7 @@
  */
 // deno-lint-ignore-file no-console
 import { startDockerd, type TestDockerd } from "../tests/harness/dockerd.ts";
-import { type Row, table } from "./run.ts";
+import { type Row, table } from "./table.ts";
 import { DockerClient } from "../lib/docker/client.ts";
 import { openTransport, parseEndpoint } from "../lib/docker/endpoint.ts";
 import { parseEvent } from "../lib/docker/normalize.ts";

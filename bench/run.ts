@@ -14,14 +14,16 @@ import { startDockerd, type TestDockerd, waitFor } from "../tests/harness/docker
 import { startDeno } from "../tests/harness/process.ts";
 import type { Hook } from "../lib/engine/hook.ts";
 import { type Arrival, bareReader, wallMs } from "./bare_reader.ts";
+import { type Row, table } from "./table.ts";
 
-/** One result row. */
-export interface Row {
-  metric: string;
-  reactor: number;
-  baseline: number;
-  unit: string;
-  baselineName: string;
+/** Sample sizes (BENCH_SCALE=0.1 for a quick smoke run). */
+const SCALE = Number(Deno.env.get("BENCH_SCALE") ?? 1);
+const SEQ = Math.max(2, Math.round(40 * SCALE));
+const BURST = Math.max(2, Math.round(100 * SCALE));
+
+function progress(msg: string): void {
+  // deno-lint-ignore no-console
+  console.error(`bench: ${msg}`);
 }
 
 function pct(xs: number[], p: number): number {
@@ -66,7 +68,8 @@ async function latencyAndBurst(d: TestDockerd): Promise<Row[]> {
   await new Promise((r) => setTimeout(r, 300));
 
   // 1. sequential starts: per-event latency
-  const seq = Array.from({ length: 40 }, (_, i) => `lat${i}`);
+  progress(`event→handler latency (${SEQ} sequential starts)`);
+  const seq = Array.from({ length: SEQ }, (_, i) => `lat${i}`);
   for (const n of seq) await d.runContainer(n, { cmd: ["sleep", "600"] });
   await waitFor(() => handled.size >= seq.length, { timeoutMs: 60_000 });
   const starts = arrivals.filter((a) => a.action === "start");
@@ -80,9 +83,10 @@ async function latencyAndBurst(d: TestDockerd): Promise<Row[]> {
   await pool(seq, 8, (n) => d.docker("rm", "-f", n));
 
   // 2. burst of 100 starts
+  progress(`burst of ${BURST} starts`);
   handled.clear();
   arrivals.length = 0;
-  const burst = Array.from({ length: 100 }, (_, i) => `burst${i}`);
+  const burst = Array.from({ length: BURST }, (_, i) => `burst${i}`);
   await pool(burst, 8, (n) => d.runContainer(n, { cmd: ["sleep", "600"] }));
   await waitFor(() => handled.size >= burst.length, { timeoutMs: 120_000 });
   const bStarts = arrivals.filter((a) => a.action === "start");
@@ -92,6 +96,7 @@ async function latencyAndBurst(d: TestDockerd): Promise<Row[]> {
   await pool(burst, 8, (n) => d.docker("rm", "-f", n));
 
   ac.abort();
+  progress("stopping the in-process reactor");
   await Promise.all([running, bare]);
   await Deno.remove(state, { recursive: true });
   return [
@@ -110,7 +115,7 @@ async function latencyAndBurst(d: TestDockerd): Promise<Row[]> {
       baselineName: "bare /events reader",
     },
     {
-      metric: "drain a burst of 100 starts",
+      metric: `drain a burst of ${BURST} starts`,
       reactor: reactorLast - first,
       baseline: bareLast - first,
       unit: "ms",
@@ -125,6 +130,7 @@ async function rss(pid: number): Promise<number> {
 }
 
 async function idleRss(d: TestDockerd): Promise<Row[]> {
+  progress("idle RSS");
   const state = await Deno.makeTempDir();
   const r = startDeno("main.ts", ["-H", d.host, "--state-dir", state, "run"]);
   const b = startDeno("bench/bare_reader.ts", [d.socket]);
@@ -146,21 +152,6 @@ async function idleRss(d: TestDockerd): Promise<Row[]> {
   }
 }
 
-/** Print rows as a markdown table. */
-export function table(rows: Row[]): string {
-  const f = (x: number) => Number.isFinite(x) ? x.toFixed(x < 10 ? 2 : 1) : "n/a";
-  const lines = [
-    "| metric | reactor | baseline | ratio | baseline is |",
-    "|---|---:|---:|---:|---|",
-    ...rows.map((r) =>
-      `| ${r.metric} | ${f(r.reactor)} ${r.unit} | ${f(r.baseline)} ${r.unit} | ${
-        f(r.reactor / r.baseline)
-      }× | ${r.baselineName} |`
-    ),
-  ];
-  return lines.join("\n");
-}
-
 if (import.meta.main) {
   setupLogging({ level: "warning" });
   const d = await startDockerd();
@@ -171,7 +162,10 @@ if (import.meta.main) {
     for await (const e of Deno.readDir(new URL(".", import.meta.url))) {
       if (!e.name.endsWith("_bench.ts")) continue;
       const mod = await import(new URL(e.name, import.meta.url).href);
-      if (typeof mod.bench === "function") rows.push(...await mod.bench(d));
+      if (typeof mod.bench === "function") {
+        progress(e.name);
+        rows.push(...await mod.bench(d));
+      }
     }
   } finally {
     await d.close();

@@ -213,6 +213,38 @@ Deno.test("once applies to everything already running and reports failures", asy
   }
 });
 
+Deno.test("DockerClient speaks to the real engine: version, info, networks, list, exec", async () => {
+  const { DockerClient } = await import("../lib/docker/client.ts");
+  const { openTransport, parseEndpoint } = await import("../lib/docker/endpoint.ts");
+  const c = new DockerClient({
+    hostId: "default",
+    transport: await openTransport(parseEndpoint(d.host)),
+  });
+  try {
+    await c.negotiate();
+    assert.match(c.apiVersion ?? "", /^1\.\d+$/);
+    const v = await c.version();
+    assert.equal(v.apiVersion, c.apiVersion);
+    assert.equal(v.os, "linux");
+    const info = await c.info();
+    assert.equal(info.rootless, false);
+    const nets = await c.networks();
+    assert.ok(nets.some((n) => n.name === "bridge" && n.driver === "bridge"));
+    const id = await d.runContainer("exec1", { labels: { role: "x" } });
+    const list = await c.listContainers({ filters: { label: ["role=x"] } });
+    assert.deepEqual(list.map((x) => x.name), ["exec1"]);
+    const ok = await c.exec(id, ["sh", "-c", "echo out; echo err >&2; exit 3"]);
+    assert.deepEqual(ok, { exitCode: 3, stdout: "out\n", stderr: "err\n" });
+    await d.docker("kill", "exec1");
+    const gone = await c.exec(id, ["true"]).catch((e) => e);
+    assert.equal(gone.status, 409, String(gone));
+    assert.ok(gone.isGone);
+  } finally {
+    c.close();
+    await d.docker("rm", "-f", "exec1").catch(() => {});
+  }
+});
+
 Deno.test("teardown: stop the private dockerd", async () => {
   await d.close();
 });
