@@ -6,7 +6,12 @@
  * @module
  */
 import { Command } from "commander";
-import { collectConfig, type ConfigFlags, loadConfigFromFlags } from "../config/flags.ts";
+import {
+  type ConfigFlags,
+  configOption,
+  insecureConfigOption,
+  loadConfigFromFlags,
+} from "../config/flags.ts";
 import { configTable } from "../config/table.ts";
 import { type EnvSource, type GlobalFlags, resolveGlobals } from "./globals.ts";
 import { validateHosts } from "./config_hosts.ts";
@@ -33,13 +38,8 @@ export async function runCheck(flags: ConfigFlags, opts: CheckOptions = {}): Pro
 export function checkCommand(): Command<[], { config: string[]; insecureConfig?: true }> {
   return new Command("check")
     .description("validate the config files and list their hosts, rules, handlers and hooks")
-    .option(
-      "-c, --config <path>",
-      "config file (repeatable; default: discovery)",
-      collectConfig,
-      [] as string[],
-    )
-    .option("--insecure-config", "accept config files not owned by root or writable by others")
+    .addOption(configOption())
+    .addOption(insecureConfigOption())
     .action(async (opts, cmd) => {
       const globals = cmd.optsWithGlobals() as GlobalFlags;
       resolveGlobals(globals);

@@ -10,7 +10,12 @@ import { Reactor } from "../engine/reactor.ts";
 import type { ExitStatus } from "./exit.ts";
 import { type GlobalFlags, hostConnectors, resolveGlobals } from "./globals.ts";
 import { installShutdownSignals } from "./signals.ts";
-import { collectConfig, type ConfigFlags, loadConfigFromFlags } from "../config/flags.ts";
+import {
+  type ConfigFlags,
+  configOption,
+  insecureConfigOption,
+  loadConfigFromFlags,
+} from "../config/flags.ts";
 
 /** One human line for an event. */
 export function formatEventLine(ev: ReactorEvent): string {
@@ -46,13 +51,8 @@ export function eventsCommand(status: ExitStatus): Command<[], Record<string, un
     .description("tail normalized events from every host")
     .option("--json", "one JSON object per line")
     .option("--raw", "print the Engine's JSON as received")
-    .option(
-      "-c, --config <path>",
-      "config file holding docker.hosts (repeatable; default: discovery)",
-      collectConfig,
-      [] as string[],
-    )
-    .option("--insecure-config", "accept config files not owned by root or writable by others");
+    .addOption(configOption())
+    .addOption(insecureConfigOption());
   cmd.action(async (opts, c) => {
     const g = resolveGlobals(c.optsWithGlobals() as GlobalFlags);
     const { docker } = await loadConfigFromFlags(opts as ConfigFlags);

@@ -9,7 +9,7 @@ import { Command } from "commander";
 import { formatHostsTable, probeHosts } from "../hosts/probe.ts";
 import type { ExitStatus } from "./exit.ts";
 import { type GlobalFlags, hostConfigs, resolveGlobals } from "./globals.ts";
-import { collectConfig, loadConfigFromFlags } from "../config/flags.ts";
+import { configOption, insecureConfigOption, loadConfigFromFlags } from "../config/flags.ts";
 
 /** `reactor hosts`. */
 export function hostsCommand(status: ExitStatus): Command<[], Record<string, unknown>> {
@@ -17,13 +17,8 @@ export function hostsCommand(status: ExitStatus): Command<[], Record<string, unk
     .description("list Docker hosts: id, type, endpoint, state, versions, last event age")
     .option("--json", "print a JSON array")
     .option("--timeout <seconds>", "per-host probe timeout (default 10)")
-    .option(
-      "-c, --config <path>",
-      "config file holding docker.hosts (repeatable; default: discovery)",
-      collectConfig,
-      [] as string[],
-    )
-    .option("--insecure-config", "accept config files not owned by root or writable by others");
+    .addOption(configOption())
+    .addOption(insecureConfigOption());
   cmd.action(async (opts, c) => {
     const g = resolveGlobals(c.optsWithGlobals() as GlobalFlags);
     const timeout = opts.timeout === undefined ? 10 : Number(opts.timeout);

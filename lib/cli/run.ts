@@ -10,7 +10,7 @@ import { UsageError } from "../errors.ts";
 import type { ExitStatus } from "./exit.ts";
 import { type GlobalFlags, type Globals, hostConnectors, resolveGlobals } from "./globals.ts";
 import { type HookFlags, loadDaemonConfig, startConfigReload } from "./hooks.ts";
-import { collectConfig, type ConfigFlags } from "../config/flags.ts";
+import { type ConfigFlags, configOption, insecureConfigOption } from "../config/flags.ts";
 import type { ConfigReloader } from "../config/reload.ts";
 import { validateHosts } from "./config_hosts.ts";
 import { installShutdownSignals } from "./signals.ts";
@@ -106,16 +106,8 @@ function engineOptions<T extends Command<[], Record<string, unknown>>>(c: T) {
     .option("--scripts-dir <dir>", "per-container scripts (default /etc/reactor/scripts)")
     .option("--label-prefix <prefix>", "label prefix (default docker-events.)")
     .option("--host-routes <policy>", "allow | deny | label:<key>=<value> (default allow)")
-    .option(
-      "-c, --config <path>",
-      "config file, .yaml or .ts (repeatable; default: $REACTOR_CONFIG, ./reactor.config.ts, ./reactor.yaml, /etc/reactor/…)",
-      collectConfig,
-      [] as string[],
-    )
-    .option(
-      "--insecure-config",
-      "accept config files and scripts not owned by root or writable by others",
-    )
+    .addOption(configOption())
+    .addOption(insecureConfigOption())
     .option("--insecure-scripts", "run scripts even if non-root users can write them")
     .option("--script-timeout <seconds>", "per-container script time limit (default 60)");
 }

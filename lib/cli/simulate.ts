@@ -14,7 +14,7 @@ import { exec } from "../exec/run.ts";
 import { getLog } from "../log.ts";
 import { type GlobalFlags, resolveGlobals } from "./globals.ts";
 import { builtinFactory } from "./hooks.ts";
-import { collectConfig, loadConfigFromFlags } from "../config/flags.ts";
+import { configOption, insecureConfigOption, loadConfigFromFlags } from "../config/flags.ts";
 import type { BuiltinFactory } from "../config/hooks.ts";
 import {
   executeSimulation,
@@ -120,13 +120,8 @@ export function simulateCommand(deps: SimulateDeps = {}): Command<[], {
       "--container <file>",
       "container inspect JSON (docker inspect output) for %%ip%%, labels, …",
     )
-    .option(
-      "-c, --config <path>",
-      "config file (repeatable; default: discovery)",
-      collectConfig,
-      [] as string[],
-    )
-    .option("--insecure-config", "accept config files not owned by root or writable by others")
+    .addOption(configOption())
+    .addOption(insecureConfigOption())
     .option("--execute", "really run the matching rules, handlers and hooks")
     .option("--host-id <id>", "host id the event comes from", "default")
     .option("--host-name <name>", "engine name for %%host%% (default: this machine's hostname)")

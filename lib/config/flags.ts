@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { Option } from "commander";
 import { resolveConfigPaths } from "./discover.ts";
 import { loadConfig } from "./load.ts";
 import type { LoadedConfig } from "./model.ts";
@@ -19,6 +20,25 @@ export interface ConfigFlags {
 /** Commander argument parser for a repeatable `--config`. */
 export function collectConfig(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+/** `-c, --config <path>` (repeatable), shared by every command that loads the config. */
+// The inferred commander Option type carries the option's name and value type to `.opts()`.
+// deno-lint-ignore explicit-module-boundary-types
+export function configOption() {
+  return new Option(
+    "-c, --config <path>",
+    "config file, .yaml or .ts (repeatable; default: $REACTOR_CONFIG, ./reactor.config.ts, ./reactor.yaml, /etc/reactor/…)",
+  ).argParser(collectConfig).default([] as string[]);
+}
+
+/** `--insecure-config`, shared by every command that loads the config. */
+// deno-lint-ignore explicit-module-boundary-types
+export function insecureConfigOption() {
+  return new Option(
+    "--insecure-config",
+    "accept config files (and scripts) not owned by root or writable by others",
+  );
 }
 
 /** Resolve (flags, `$REACTOR_CONFIG`, defaults) and load. Throws ConfigError. */
