@@ -4,7 +4,7 @@
  * @module
  */
 import { CommandError } from "../errors.ts";
-import { startProcess } from "./process.ts";
+import { PIPE_GRACE_MS, readOutput, startProcess } from "./process.ts";
 
 /** Options for {@link exec}. */
 export interface ExecOptions {
@@ -44,7 +44,6 @@ export interface ExecResult {
 export type Exec = (argv: readonly string[], opts?: ExecOptions) => Promise<ExecResult>;
 
 const KILL_GRACE_MS = 2000;
-const PIPE_GRACE_MS = 1000;
 
 /**
  * Run `argv[0]` with `argv.slice(1)` as arguments. Resolves when the process exits with an
@@ -56,7 +55,6 @@ const PIPE_GRACE_MS = 1000;
  * ```
  */
 export async function exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
-  if (argv.length === 0 || !argv[0]) throw new TypeError("exec() needs a non-empty argv");
   const started = performance.now();
   const child = startProcess(argv, {
     env: opts.env,
@@ -104,16 +102,16 @@ export async function exec(argv: readonly string[], opts: ExecOptions = {}): Pro
     }
   };
   try {
-    // A grandchild that inherited stdout/stderr can keep the pipes open after the program
-    // exits; once it has exited, wait at most PIPE_GRACE_MS for the output, then stop reading.
+    // Once the program exited, read its output for at most PIPE_GRACE_MS more.
     const outputs = new AbortController();
     const status = child.status.then((st) => {
       setTimeout(() => outputs.abort(), PIPE_GRACE_MS);
       return st;
     });
+    const read = { onLine: opts.onLine, stop: outputs.signal, maxCapture: max };
     const [stdout, stderr] = await Promise.all([
-      collect(child.stdout, "stdout", max, opts.onLine, outputs.signal),
-      collect(child.stderr, "stderr", max, opts.onLine, outputs.signal),
+      readOutput(child.stdout, "stdout", read),
+      readOutput(child.stderr, "stderr", read),
       status,
       writeStdin(),
     ]);
@@ -140,48 +138,4 @@ export async function exec(argv: readonly string[], opts: ExecOptions = {}): Pro
     clearTimeout(killTimer);
     opts.signal?.removeEventListener("abort", onAbort);
   }
-}
-
-async function collect(
-  stream: ReadableStream<Uint8Array>,
-  name: "stdout" | "stderr",
-  max: number,
-  onLine: ((stream: "stdout" | "stderr", line: string) => void) | undefined,
-  stop: AbortSignal,
-): Promise<string> {
-  let captured = "";
-  let pending = "";
-  const decoder = new TextDecoder();
-  const reader = stream.getReader();
-  const onStop = () => reader.cancel().catch(() => {});
-  stop.addEventListener("abort", onStop, { once: true });
-  const chunks = (async function* () {
-    try {
-      while (true) {
-        const r = await reader.read().catch(() => ({ done: true as const, value: undefined }));
-        if (r.done) return;
-        yield r.value;
-      }
-    } finally {
-      stop.removeEventListener("abort", onStop);
-      reader.releaseLock();
-    }
-  })();
-  for await (const chunk of chunks) {
-    const text = decoder.decode(chunk, { stream: true });
-    if (captured.length < max) captured += text.slice(0, max - captured.length);
-    if (onLine) {
-      pending += text;
-      let i: number;
-      while ((i = pending.indexOf("\n")) >= 0) {
-        onLine(name, pending.slice(0, i));
-        pending = pending.slice(i + 1);
-      }
-    }
-  }
-  const rest = decoder.decode();
-  if (captured.length < max) captured += rest;
-  pending += rest;
-  if (onLine && pending) onLine(name, pending);
-  return captured;
 }

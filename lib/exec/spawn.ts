@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { startProcess } from "./process.ts";
+import { PIPE_GRACE_MS, readOutput, startProcess } from "./process.ts";
 
 /** Options for {@link spawnChild}. */
 export interface SpawnOptions {
@@ -58,7 +58,6 @@ export interface SpawnedChild {
  * ```
  */
 export function spawnChild(argv: readonly string[], opts: SpawnOptions = {}): SpawnedChild {
-  if (argv.length === 0 || !argv[0]) throw new TypeError("spawnChild() needs a non-empty argv");
   const stdoutMode = opts.stdout ?? "lines";
   const child = startProcess(argv, {
     env: opts.env,
@@ -81,15 +80,14 @@ export function spawnChild(argv: readonly string[], opts: SpawnOptions = {}): Sp
     } catch { /* a logging callback must not kill the pump */ }
   };
   const drained = new AbortController();
-  const pumps: Promise<void>[] = [pumpLines(child.stderr, "stderr", onLine, drained.signal)];
-  if (stdoutMode === "lines") {
-    pumps.push(pumpLines(child.stdout, "stdout", onLine, drained.signal));
-  }
+  const read = { onLine, stop: drained.signal, trimCR: true };
+  const pumps: Promise<string>[] = [readOutput(child.stderr, "stderr", read)];
+  if (stdoutMode === "lines") pumps.push(readOutput(child.stdout, "stdout", read));
   let exited = false;
   const status = (async () => {
     const st = await child.status;
-    // A grandchild may keep the pipes open after the child exited: stop reading after 1 s.
-    const grace = setTimeout(() => drained.abort(), 1000);
+    // A grandchild may keep the pipes open after the child exited: stop reading after a grace.
+    const grace = setTimeout(() => drained.abort(), PIPE_GRACE_MS);
     await Promise.allSettled(pumps);
     clearTimeout(grace);
     exited = true;
@@ -130,35 +128,4 @@ export function spawnChild(argv: readonly string[], opts: SpawnOptions = {}): Sp
       return "killed";
     },
   };
-}
-
-async function pumpLines(
-  stream: ReadableStream<Uint8Array>,
-  name: "stdout" | "stderr",
-  onLine: (stream: "stdout" | "stderr", line: string) => void,
-  stop: AbortSignal,
-): Promise<void> {
-  const decoder = new TextDecoder();
-  let pending = "";
-  const reader = stream.getReader();
-  const onStop = () => reader.cancel().catch(() => {});
-  stop.addEventListener("abort", onStop, { once: true });
-  try {
-    while (true) {
-      const { value: chunk, done } = await reader.read();
-      if (done) break;
-      pending += decoder.decode(chunk, { stream: true });
-      let i: number;
-      while ((i = pending.indexOf("\n")) >= 0) {
-        onLine(name, pending.slice(0, i).replace(/\r$/, ""));
-        pending = pending.slice(i + 1);
-      }
-    }
-  } catch {
-    /* stream broken: the process is gone */
-  } finally {
-    stop.removeEventListener("abort", onStop);
-  }
-  pending += decoder.decode();
-  if (pending) onLine(name, pending);
 }
