@@ -104,15 +104,9 @@ export async function runSimulate(flags: SimulateFlags, deps: SimulateDeps = {})
 }
 
 /** The `simulate` command. */
-export function simulateCommand(deps: SimulateDeps = {}): Command<[], {
-  event: string;
-  container?: string;
-  config: string[];
-  insecureConfig?: true;
-  execute?: true;
-  hostId: string;
-  hostName?: string;
-}> {
+export function simulateCommand(
+  deps: SimulateDeps = {},
+): Command<[], Omit<SimulateFlags, "host">> {
   return new Command("simulate")
     .description("feed an event (Engine JSON) through the config and show what would run")
     .requiredOption("--event <file>", "event JSON file, or - for stdin")

@@ -38,8 +38,8 @@ export async function runHooks(input: RunHooksInput): Promise<HookOutcome[]> {
   const out: HookOutcome[] = [];
   const ev = input.event;
   for (const hook of input.hooks) {
-    if (input.trigger === "resync" ? !hook.resync : !safeWants(hook, ev, input.log)) continue;
-    if (input.trigger === "resync" && !safeWants(hook, ev, input.log)) continue;
+    if (input.trigger === "resync" && !hook.resync) continue;
+    if (!safeWants(hook, ev, input.log)) continue;
     const timeoutMs = hook.timeoutMs ?? input.timeoutMs;
     const ac = new AbortController();
     const signal = input.signal ? AbortSignal.any([ac.signal, input.signal]) : ac.signal;
