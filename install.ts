@@ -8,6 +8,7 @@
 import { CommandError, errorMessage, ReactorError } from "./lib/errors.ts";
 import type { Exec } from "./lib/exec/run.ts";
 import { renderUnit } from "./lib/systemd/unit.ts";
+import { writeFileAtomic } from "./lib/util/atomic_write.ts";
 
 /** Default unit directory and name. */
 export const DEFAULT_UNIT_DIR = "/etc/systemd/system";
@@ -108,13 +109,6 @@ async function readOr(path: string): Promise<string | undefined> {
   }
 }
 
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp-${Deno.pid}`;
-  await Deno.writeTextFile(tmp, text, { mode: 0o644 });
-  await Deno.chmod(tmp, 0o644);
-  await Deno.rename(tmp, path);
-}
-
 async function systemctl(exec: Exec, ...args: string[]): Promise<void> {
   try {
     await exec(["systemctl", ...args], { timeoutMs: 120_000 });
@@ -133,7 +127,7 @@ export async function install(o: InstallOptions): Promise<InstallResult> {
   await Deno.mkdir(unitDir, { recursive: true });
   const changed = (await readOr(unitPath)) !== unitText;
   if (changed) {
-    await writeAtomic(unitPath, unitText);
+    await writeFileAtomic(unitPath, unitText, { mode: 0o644 });
     messages.push(`Wrote ${unitPath}`);
   } else {
     messages.push(`${unitPath} is already up to date`);

@@ -14,6 +14,7 @@ import type { LoadedConfig } from "../config/model.ts";
 import { ConfigReloader } from "../config/reload.ts";
 import { exec } from "../exec/run.ts";
 import { UsageError } from "../errors.ts";
+import { durationFlag } from "./flag_values.ts";
 import { defaultHooks } from "../../hooks/default.ts";
 import type { Globals } from "./globals.ts";
 import { validateHosts } from "./config_hosts.ts";
@@ -51,14 +52,7 @@ export function makeDefaultHooks(opts: DefaultHooksOptions): Hook[] {
 export const DEFAULT_HOOKS: DefaultHooksFn | undefined = makeDefaultHooks;
 
 function scriptTimeoutMs(flags: HookFlags): number | undefined {
-  if (flags.scriptTimeout === undefined) return undefined;
-  const n = Number(flags.scriptTimeout);
-  if (!Number.isFinite(n) || n <= 0) {
-    throw new UsageError(
-      `Invalid --script-timeout "${flags.scriptTimeout}": use a positive number of seconds`,
-    );
-  }
-  return Math.round(n * 1000);
+  return durationFlag("--script-timeout", flags.scriptTimeout);
 }
 
 function checkHookFlags(flags: HookFlags): void {

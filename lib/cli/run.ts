@@ -6,7 +6,7 @@
 import { Command } from "commander";
 import type { Hook } from "../engine/hook.ts";
 import { type HostConnector, Reactor } from "../engine/reactor.ts";
-import { UsageError } from "../errors.ts";
+import { durationFlag, positiveIntFlag } from "./flag_values.ts";
 import type { ExitStatus } from "./exit.ts";
 import { type GlobalFlags, type Globals, hostConnectors, resolveGlobals } from "./globals.ts";
 import { type HookFlags, loadDaemonConfig, startConfigReload } from "./hooks.ts";
@@ -20,26 +20,6 @@ export interface EngineFlags {
   concurrency?: string;
   handlerTimeout?: string;
   drainTimeout?: string;
-}
-
-/** Parse a positive number of seconds (`30`, `2.5`) into ms. */
-export function parseSeconds(flag: string, value: string | undefined, dflt: number): number {
-  if (value === undefined) return dflt;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) {
-    throw new UsageError(`Invalid ${flag} "${value}": use a positive number of seconds`);
-  }
-  return Math.round(n * 1000);
-}
-
-/** Parse a positive integer flag. */
-export function parsePositiveInt(flag: string, value: string | undefined, dflt: number): number {
-  if (value === undefined) return dflt;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new UsageError(`Invalid ${flag} "${value}": use a whole number >= 1`);
-  }
-  return n;
 }
 
 /** Options for {@link runDaemon}. */
@@ -59,9 +39,9 @@ export async function runDaemon(g: Globals, o: DaemonOptions): Promise<number> {
     hooks: o.hooks,
     stateDir: g.stateDir,
     log: g.log,
-    concurrency: parsePositiveInt("--concurrency", o.engine.concurrency, 16),
-    handlerTimeoutMs: parseSeconds("--handler-timeout", o.engine.handlerTimeout, 60_000),
-    drainTimeoutMs: parseSeconds("--drain-timeout", o.engine.drainTimeout, 10_000),
+    concurrency: positiveIntFlag("--concurrency", o.engine.concurrency, 16),
+    handlerTimeoutMs: durationFlag("--handler-timeout", o.engine.handlerTimeout, 60_000),
+    drainTimeoutMs: durationFlag("--drain-timeout", o.engine.drainTimeout, 10_000),
   });
   o.onReactor?.(reactor);
   await Deno.mkdir(g.stateDir, { recursive: true, mode: 0o700 });
@@ -91,8 +71,8 @@ export async function runOnce(g: Globals, o: Omit<DaemonOptions, "onReactor">): 
     stateDir: g.stateDir,
     log: g.log,
     persist: false,
-    concurrency: parsePositiveInt("--concurrency", o.engine.concurrency, 16),
-    handlerTimeoutMs: parseSeconds("--handler-timeout", o.engine.handlerTimeout, 60_000),
+    concurrency: positiveIntFlag("--concurrency", o.engine.concurrency, 16),
+    handlerTimeoutMs: durationFlag("--handler-timeout", o.engine.handlerTimeout, 60_000),
   });
   const stats = await reactor.once();
   g.log.info("once finished", { ...stats });

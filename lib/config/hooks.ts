@@ -11,6 +11,7 @@ import { CommandError, errorMessage } from "../errors.ts";
 import { containerFromEvent, makeContext } from "./context.ts";
 import type { BuiltinSettings, HandlerSpec, LoadedConfig, RuleSpec } from "./model.ts";
 import { renderTemplate, type TemplateInput, templateKeys } from "./template.ts";
+import { sleep } from "../util/sleep.ts";
 
 /** Maximum wait between retries. */
 export const MAX_BACKOFF_MS = 300_000;
@@ -42,21 +43,6 @@ export function planRule(rule: RuleSpec, input: Omit<TemplateInput, "network">):
 
 function hostsOk(hosts: readonly string[] | undefined, ev: ReactorEvent): boolean {
   return !hosts || hosts.includes(ev.hostId);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /** Total time budget of a rule with retries (per-attempt timeout × attempts + backoffs). */
@@ -118,6 +104,7 @@ export function ruleHook(rule: RuleSpec): Hook {
             error: errorMessage(err),
           });
           await sleep(wait, ctx.signal);
+          if (ctx.signal.aborted) throw ctx.signal.reason ?? err;
         }
       }
     },

@@ -138,7 +138,7 @@ const BROKEN: { name: string; file: string; text: string; expected: string[] }[]
     file: "a.yaml",
     text: "events_reactor:\n  r:\n    run: [a]\n    timeout: soon\n",
     expected: [
-      'FILE:4:14: events_reactor.r.timeout: "soon" is not a duration — write e.g. "500ms", "30s", "5m" or "1h"',
+      'FILE:4:14: events_reactor.r.timeout: "soon" is not a duration — write e.g. "500ms", "30s", "1m30s" or a number of seconds',
     ],
   },
   {

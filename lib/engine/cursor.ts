@@ -7,6 +7,7 @@
  * @module
  */
 import { compareNano } from "../docker/normalize.ts";
+import { writeJsonAtomic } from "../util/atomic_write.ts";
 
 /** Tracks in-flight events and yields the safe resume point. */
 export class CursorTracker {
@@ -68,12 +69,10 @@ export interface HostState {
 /** Reads and atomically writes `<stateDir>/hosts/<hostId>.json`. */
 export class HostStateStore {
   readonly path: string;
-  readonly #dir: string;
 
   constructor(stateDir: string, hostId: string) {
     const safe = hostId.replace(/[^A-Za-z0-9_.-]/g, "_");
-    this.#dir = `${stateDir}/hosts`;
-    this.path = `${this.#dir}/${safe}.json`;
+    this.path = `${stateDir}/hosts/${safe}.json`;
   }
 
   /** Load the state; a missing or corrupt file yields an empty state (corrupt: renamed aside). */
@@ -120,20 +119,9 @@ export class HostStateStore {
 
   /** Write atomically: temp file in the same dir, fsync, rename. */
   async save(state: HostState): Promise<void> {
-    await Deno.mkdir(this.#dir, { recursive: true, mode: 0o700 });
-    const tmp = `${this.path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
-    const data = new TextEncoder().encode(
-      JSON.stringify({ ...state, updatedAt: new Date().toISOString() }) + "\n",
-    );
-    const f = await Deno.open(tmp, { write: true, create: true, truncate: true, mode: 0o600 });
-    try {
-      let off = 0;
-      while (off < data.length) off += await f.write(data.subarray(off));
-      await f.sync();
-    } finally {
-      f.close();
-    }
-    await Deno.rename(tmp, this.path);
+    await writeJsonAtomic(this.path, { ...state, updatedAt: new Date().toISOString() }, {
+      mkdirMode: 0o700,
+    });
   }
 }
 

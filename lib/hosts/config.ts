@@ -11,6 +11,7 @@ import { type ClientTls, type Endpoint, parseEndpoint } from "../docker/endpoint
 import { type LogLevel, parseLogLevel } from "../log.ts";
 import { DockerContextError, resolveDockerCliEndpoint } from "./docker_cli.ts";
 import { sshEndpointProblem } from "./ssh.ts";
+import { parseDuration } from "../util/duration.ts";
 
 /** Host types from the seed. */
 export const HOST_TYPES = ["external", "managed", "remote"] as const;
@@ -567,29 +568,6 @@ export function expandVars(
   });
 }
 
-/** Parse a Go duration (`1s`, `500ms`, `1m30s`); a bare number means seconds. */
-export function parseDuration(v: unknown): number | undefined {
-  if (typeof v === "number") return Number.isFinite(v) && v >= 0 ? v * 1000 : undefined;
-  if (typeof v !== "string") return undefined;
-  const s = v.trim();
-  if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000;
-  if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(s)) return undefined;
-  const unit: Record<string, number> = {
-    ns: 1e-6,
-    us: 1e-3,
-    "µs": 1e-3,
-    ms: 1,
-    s: 1000,
-    m: 60_000,
-    h: 3_600_000,
-  };
-  let total = 0;
-  for (const m of s.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) {
-    total += Number(m[1]) * unit[m[2]!]!;
-  }
-  return total;
-}
-
 function convertEnv(val: string, kind: Kind): unknown {
   switch (kind) {
     case "bool": {
@@ -698,10 +676,9 @@ function getDuration(
   const v = m[k];
   if (v === undefined || v === null) return undefined;
   const d = parseDuration(v);
-  if (d === undefined) {
-    problems.push(
-      `${at(k)}: ${JSON.stringify(v)} is not a duration — use e.g. "500ms", "1s", "1m30s"`,
-    );
+  if (typeof d !== "number") {
+    problems.push(`${at(k)}: ${d.error}`);
+    return undefined;
   }
   return d;
 }

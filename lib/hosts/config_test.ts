@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../errors.ts";
 import { contextDigest } from "./docker_cli.ts";
-import { enabledHosts, parseDockerSection, parseDuration, parseHostsSection } from "./config.ts";
+import { enabledHosts, parseDockerSection, parseHostsSection } from "./config.ts";
 
 const HOME = "/home/u";
 
@@ -270,14 +270,6 @@ Deno.test("parseDockerSection() takes the docker section and rejects unknown key
     parseDockerSection({ host: {} }, { file: "r.yaml", env: {}, home: HOME })
   );
   assert.match(p[0]!, /r\.yaml: docker\.host: unknown key/);
-});
-
-Deno.test("parseDuration() reads Go durations and bare seconds", () => {
-  assert.equal(parseDuration("1s"), 1000);
-  assert.equal(parseDuration("1m30s"), 90_000);
-  assert.equal(parseDuration("250ms"), 250);
-  assert.equal(parseDuration(2), 2000);
-  assert.equal(parseDuration("soon"), undefined);
 });
 
 Deno.test("parseDockerSection() accepts the README's Docker hosts example", async () => {

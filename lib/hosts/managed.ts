@@ -15,7 +15,7 @@ import { ReactorError } from "../errors.ts";
 import { oneLine } from "../errors.ts";
 import type { Log } from "../log.ts";
 import { spawnChild, type SpawnedChild } from "../exec/spawn.ts";
-import { sleep } from "../engine/backoff.ts";
+import { sleep } from "../util/sleep.ts";
 import { type ManagedConfig, passwdEntry } from "./config.ts";
 
 /** Where a managed daemon stands. */

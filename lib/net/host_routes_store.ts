@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { writeFileAtomic } from "../util/atomic_write.ts";
 
 /** One host route reactor added, as the words after `ip route` (`["add", "10.0.0.0/8", …]`). */
 export interface StoredRoute {
@@ -73,18 +74,9 @@ export class HostRoutesStore {
   }
 
   async #save(): Promise<void> {
-    const data = this.#data!;
-    const dir = this.path.slice(0, this.path.lastIndexOf("/"));
-    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-    const tmp = `${this.path}.tmp-${Deno.pid}`;
-    const f = await Deno.open(tmp, { write: true, create: true, truncate: true, mode: 0o600 });
-    try {
-      await f.write(new TextEncoder().encode(JSON.stringify(data, null, 2) + "\n"));
-      await f.sync();
-    } finally {
-      f.close();
-    }
-    await Deno.rename(tmp, this.path);
+    await writeFileAtomic(this.path, JSON.stringify(this.#data!, null, 2) + "\n", {
+      mkdirMode: 0o700,
+    });
   }
 
   /** Record that `route` was added for a container (no duplicate entries). */
