@@ -6,7 +6,7 @@
  * @module
  */
 import { CommandError, errorMessage, ReactorError } from "./lib/errors.ts";
-import type { Exec } from "./lib/exec/run.ts";
+import type { Run } from "./lib/exec/run.ts";
 import { renderUnit } from "./lib/systemd/unit.ts";
 import { writeFileAtomic } from "./lib/util/atomic_write.ts";
 
@@ -35,7 +35,7 @@ export function reactorCommandLine(
 
 /** Options shared by {@link install} and {@link uninstall}. */
 export interface SystemdOptions {
-  exec: Exec;
+  exec: Run;
   /** Where the unit goes (default `/etc/systemd/system`). */
   unitDir?: string;
   /** Override the "is systemd running" probe (tests). */
@@ -86,7 +86,7 @@ function absolute(p: string): string {
 }
 
 /** True when systemd is PID 1 here (the sd_booted() test) and systemctl exists. */
-export async function systemdIsRunning(exec: Exec): Promise<boolean> {
+export async function systemdIsRunning(exec: Run): Promise<boolean> {
   try {
     if (!(await Deno.stat("/run/systemd/system")).isDirectory) return false;
   } catch {
@@ -109,7 +109,7 @@ async function readOr(path: string): Promise<string | undefined> {
   }
 }
 
-async function systemctl(exec: Exec, ...args: string[]): Promise<void> {
+async function systemctl(exec: Run, ...args: string[]): Promise<void> {
   try {
     await exec(["systemctl", ...args], { timeoutMs: 120_000 });
   } catch (err) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { install, reactorCommandLine, uninstall, unitFor } from "./install.ts";
-import { type Exec, exec } from "./lib/exec/run.ts";
+import { exec, type Run } from "./lib/exec/run.ts";
 
 Deno.test("reactorCommandLine() uses the binary when compiled, deno run otherwise", () => {
   assert.deepEqual(reactorCommandLine("/usr/local/bin/reactor", "file:///tmp/x/main.ts"), [
@@ -68,7 +68,7 @@ Deno.test("install() with systemd runs daemon-reload, enable and start/restart",
   const dir = await Deno.makeTempDir({ prefix: "rx-install-" });
   try {
     const calls: string[] = [];
-    const fake: Exec = (argv) => {
+    const fake: Run = (argv) => {
       calls.push(argv.join(" "));
       return Promise.resolve({ argv, code: 0, stdout: "", stderr: "", durationMs: 0 });
     };

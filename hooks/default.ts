@@ -5,7 +5,7 @@
  * @module
  */
 import type { Hook } from "../lib/engine/hook.ts";
-import type { Exec } from "../lib/exec/run.ts";
+import type { Run } from "../lib/exec/run.ts";
 import { HostRoutesStore } from "../lib/net/host_routes_store.ts";
 import { type HostRoutePolicy, parseHostRoutePolicy } from "../lib/net/host_route_policy.ts";
 import { DEFAULT_LABEL_PREFIX, labelsHook } from "./labels.ts";
@@ -25,7 +25,7 @@ export interface DefaultHooksOptions {
    * Kept for the contract (`defaultHooks({…, exec})`); hooks use the engine's `ctx.exec`, which
    * is the same function.
    */
-  exec?: Exec;
+  exec?: Run;
   /** Script timeout in ms (default 60 000). */
   scriptTimeoutMs?: number;
   /** Run scripts even when the directory is writable by non-root users. */

@@ -15,7 +15,7 @@
  * @module
  */
 import type { HandlerContext, Hook } from "../lib/engine/hook.ts";
-import type { ReactorEvent } from "../lib/docker/types.ts";
+import type { ReactorEvent } from "../lib/reactor.d.ts";
 import {
   CommandError,
   DockerApiError,
@@ -30,7 +30,7 @@ import { NetnsGoneError } from "../lib/net/nsenter.ts";
 import { type HostRoutePolicy, hostRoutesAllowed } from "../lib/net/host_route_policy.ts";
 import type { HostRoutesStore, StoredRoute } from "../lib/net/host_routes_store.ts";
 import type { Log } from "../lib/log.ts";
-import type { Exec } from "../lib/exec/run.ts";
+import type { Run } from "../lib/exec/run.ts";
 
 /** Default label prefix (as in the seed). */
 export const DEFAULT_LABEL_PREFIX = "docker-events.";
@@ -253,7 +253,7 @@ export function labelsHook(opts: LabelsHookOptions): Hook & { readonly stats: La
     hostId: string,
     containerId: string,
     name: string,
-    exec: Exec,
+    exec: Run,
     log: Log,
   ): Promise<number> {
     const routes = await store.routesOf(hostId, containerId);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { labelsHook } from "./labels.ts";
 import { HostRoutesStore } from "../lib/net/host_routes_store.ts";
-import type { ReactorEvent } from "../lib/docker/types.ts";
+import type { ReactorEvent } from "../lib/reactor.d.ts";
 
 function ev(action: string, attributes: Record<string, string>, type = "container"): ReactorEvent {
   return {

@@ -12,7 +12,7 @@
  * @module
  */
 import type { HandlerContext, Hook } from "../lib/engine/hook.ts";
-import type { ReactorEvent } from "../lib/docker/types.ts";
+import type { ReactorEvent } from "../lib/reactor.d.ts";
 import { eventToJson } from "../lib/docker/normalize.ts";
 import { CommandError, ReactorError } from "../lib/errors.ts";
 

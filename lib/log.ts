@@ -6,6 +6,7 @@
  * @module
  */
 import { configureSync, getLogger, type LogRecord, resetSync } from "@logtape/logtape";
+import type { Log, LogFields } from "./reactor.d.ts";
 
 /** Levels accepted by `--log-level`. */
 export const LOG_LEVELS = ["trace", "debug", "info", "warning", "error", "fatal"] as const;
@@ -13,18 +14,8 @@ export const LOG_LEVELS = ["trace", "debug", "info", "warning", "error", "fatal"
 export type LogLevel = typeof LOG_LEVELS[number];
 /** Output format for `--log-format`. */
 export type LogFormat = "text" | "json";
-/** Structured fields attached to a record (host, container, action, …). */
-export type LogFields = Record<string, unknown>;
-
-/** The logger handed to every part of reactor and to user handlers. */
-export interface Log {
-  debug(message: string, fields?: LogFields): void;
-  info(message: string, fields?: LogFields): void;
-  warn(message: string, fields?: LogFields): void;
-  error(message: string, fields?: LogFields): void;
-  /** A logger that adds `fields` to every record. */
-  child(fields: LogFields): Log;
-}
+// The logger interface is the public one (`ctx.log` in a reactor.config.ts).
+export type { Log, LogFields };
 
 /** Normalise user spellings (`warn` → `warning`). Returns undefined when unknown. */
 export function parseLogLevel(value: string): LogLevel | undefined {

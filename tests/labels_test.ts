@@ -7,9 +7,9 @@ import assert from "node:assert/strict";
 import { startDockerd, type TestDockerd, waitFor } from "./harness/dockerd.ts";
 import { DockerClient } from "../lib/docker/client.ts";
 import { openTransport, parseEndpoint } from "../lib/docker/endpoint.ts";
-import type { ContainerInfo, ReactorEvent } from "../lib/docker/types.ts";
+import type { ContainerInfo, ReactorEvent } from "../lib/reactor.d.ts";
 import type { HandlerContext } from "../lib/engine/hook.ts";
-import { type Exec, exec } from "../lib/exec/run.ts";
+import { exec, type Run } from "../lib/exec/run.ts";
 import type { Log, LogFields } from "../lib/log.ts";
 import { labelsHook } from "../hooks/labels.ts";
 import { scriptsHook } from "../hooks/scripts.ts";
@@ -61,7 +61,7 @@ async function ctxFor(
   w: World,
   name: string,
   action = "start",
-  o: { exec?: Exec; log?: Log; patch?: Partial<ContainerInfo> } = {},
+  o: { exec?: Run; log?: Log; patch?: Partial<ContainerInfo> } = {},
 ): Promise<HandlerContext & { log: Log & { records: Rec[] } }> {
   const c = { ...await w.client.inspect(name), ...o.patch };
   const log = (o.log ?? memLog()) as Log & { records: Rec[] };
@@ -190,7 +190,7 @@ Deno.test("labels and scripts hooks against a real dockerd", async (t) => {
         });
         hostDsts.push(`10.250.${N}.0/24`);
         const spawned: (readonly string[])[] = [];
-        const spy: Exec = (argv, o) => {
+        const spy: Run = (argv, o) => {
           spawned.push(argv);
           return exec(argv, o);
         };

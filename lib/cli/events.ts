@@ -5,7 +5,7 @@
  */
 import { Command } from "commander";
 import { eventToJson } from "../docker/normalize.ts";
-import type { ReactorEvent } from "../docker/types.ts";
+import type { ReactorEvent } from "../reactor.d.ts";
 import { Reactor } from "../engine/reactor.ts";
 import type { ExitStatus } from "./exit.ts";
 import { type GlobalFlags, hostConnectors, resolveGlobals } from "./globals.ts";

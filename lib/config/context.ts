@@ -5,9 +5,9 @@
  * @module
  */
 import type { HandlerContext } from "../engine/hook.ts";
-import type { ContainerInfo, ReactorEvent } from "../docker/types.ts";
+import type { ContainerInfo, ReactorEvent } from "../reactor.d.ts";
 import { makeIp, makeNsenter } from "./net.ts";
-import type { Context, Run } from "./types.ts";
+import type { Context, Run } from "../reactor.d.ts";
 
 /** Build the handler context. `exec` defaults its `signal` to the handler's. */
 export function makeContext(ctx: HandlerContext): Context {

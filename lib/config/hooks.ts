@@ -6,7 +6,7 @@
  * @module
  */
 import type { HandlerContext, Hook } from "../engine/hook.ts";
-import type { ReactorEvent } from "../docker/types.ts";
+import type { ReactorEvent } from "../reactor.d.ts";
 import { CommandError, errorMessage } from "../errors.ts";
 import { containerFromEvent, makeContext } from "./context.ts";
 import type { BuiltinSettings, HandlerSpec, LoadedConfig, RuleSpec } from "./model.ts";

@@ -3,12 +3,12 @@ import { configHooks, handlerHook, ruleBudgetMs, ruleHook } from "./hooks.ts";
 import { loadYamlText } from "./yaml.ts";
 import { validateTs } from "./validate.ts";
 import type { HandlerContext } from "../engine/hook.ts";
-import type { ContainerInfo, ReactorEvent } from "../docker/types.ts";
-import type { Exec, ExecOptions } from "../exec/run.ts";
+import type { ContainerInfo, ReactorEvent } from "../reactor.d.ts";
+import type { Run, RunOptions } from "../exec/run.ts";
 import { CommandError } from "../errors.ts";
 import { getLog } from "../log.ts";
 import type { DockerClient } from "../docker/client.ts";
-import type { Context } from "./types.ts";
+import type { Context } from "../reactor.d.ts";
 
 function rules(yaml: string) {
   const r = loadYamlText(yaml, "t.yaml");
@@ -34,10 +34,10 @@ function event(over: Partial<ReactorEvent> = {}): ReactorEvent {
 
 function recorder(
   fail = 0,
-): { exec: Exec; calls: { argv: readonly string[]; opts?: ExecOptions }[] } {
-  const calls: { argv: readonly string[]; opts?: ExecOptions }[] = [];
+): { exec: Run; calls: { argv: readonly string[]; opts?: RunOptions }[] } {
+  const calls: { argv: readonly string[]; opts?: RunOptions }[] = [];
   let failures = fail;
-  const exec: Exec = (argv, opts) => {
+  const exec: Run = (argv, opts) => {
     calls.push({ argv, opts });
     if (failures-- > 0) {
       return Promise.reject(new CommandError({ argv, code: 1, stderr: "flaky", reason: "exit" }));
@@ -47,7 +47,7 @@ function recorder(
   return { exec, calls };
 }
 
-function ctx(exec: Exec, ev = event(), container?: ContainerInfo): HandlerContext {
+function ctx(exec: Run, ev = event(), container?: ContainerInfo): HandlerContext {
   return {
     event: ev,
     container,

@@ -5,7 +5,9 @@
  */
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
-import { REACTOR_DTS } from "./reactor_dts.ts";
+// The public type surface itself, embedded as text (also in the compiled binary): `reactor init`
+// writes it byte for byte.
+import REACTOR_DTS from "../reactor.d.ts" with { type: "text" };
 
 /** The starter config `reactor init` writes. */
 export const STARTER_CONFIG =

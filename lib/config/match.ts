@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ReactorEvent } from "../docker/types.ts";
+import type { ReactorEvent } from "../reactor.d.ts";
 import { kind } from "./duration.ts";
 
 /** A compiled single-value predicate. */

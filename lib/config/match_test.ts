@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { compileMatch, compilePattern } from "./match.ts";
-import type { ReactorEvent } from "../docker/types.ts";
+import type { ReactorEvent } from "../reactor.d.ts";
 
 function ev(over: Partial<ReactorEvent> = {}, attrs: Record<string, string> = {}): ReactorEvent {
   return {

@@ -6,7 +6,7 @@
  */
 import type { EventMatcher } from "./match.ts";
 import type { Template } from "./template.ts";
-import type { EventHandler } from "./types.ts";
+import type { EventHandler } from "../reactor.d.ts";
 
 /** One YAML rule (`events_reactor.<name>`). */
 export interface RuleSpec {

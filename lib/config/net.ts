@@ -6,13 +6,13 @@
  *
  * @module
  */
-import type { ContainerInfo } from "../docker/types.ts";
+import type { ContainerInfo } from "../reactor.d.ts";
 import { UsageError } from "../errors.ts";
-import type { Exec } from "../exec/run.ts";
+import type { Run } from "../exec/run.ts";
 import { ensureIp } from "../net/idempotent.ts";
 import { ip as build, type IpCommand, ipJson, type Netns, runIp } from "../net/ip.ts";
 import { containerNetns, nsenterArgs } from "../net/nsenter.ts";
-import type { IpApi, Namespace, NetnsTarget, Nsenter, RouteOptions } from "./types.ts";
+import type { IpApi, Namespace, NetnsTarget, Nsenter, RouteOptions } from "../reactor.d.ts";
 
 const NS_FLAGS: Record<Namespace, string> = {
   net: "-n",
@@ -54,7 +54,7 @@ function pidOf(target: ContainerInfo | number): number {
 }
 
 /** Build `nsenter` for one host. Remote engines have no namespaces to enter. */
-export function makeNsenter(exec: Exec, host: NetHost): Nsenter {
+export function makeNsenter(exec: Run, host: NetHost): Nsenter {
   return async (target, argv, opts = {}) => {
     requireLocal(host);
     if (!argv.length) throw new UsageError("nsenter needs a program to run");
@@ -81,7 +81,7 @@ function netnsOf(target: NetnsTarget | undefined, host: NetHost): Netns | undefi
 }
 
 /** Build `ip` for one host. */
-export function makeIp(exec: Exec, host: NetHost, signal?: AbortSignal): IpApi {
+export function makeIp(exec: Run, host: NetHost, signal?: AbortSignal): IpApi {
   const opts = { exec, rootless: host.rootless, signal };
   const route = (o: RouteOptions) => ({ ...o, netns: netnsOf(o.netns, host) });
   const ensure = async (c: IpCommand) => void await ensureIp(c, opts);

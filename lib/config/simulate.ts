@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ContainerInfo, ReactorEvent } from "../docker/types.ts";
+import type { ContainerInfo, ReactorEvent } from "../reactor.d.ts";
 import { parseEvent, parseInspect, parseJsonExact } from "../docker/normalize.ts";
 import type { HandlerContext } from "../engine/hook.ts";
 import { ConfigError, errorMessage } from "../errors.ts";

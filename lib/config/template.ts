@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ContainerInfo, ReactorEvent } from "../docker/types.ts";
+import type { ContainerInfo, ReactorEvent } from "../reactor.d.ts";
 import { eventToJson } from "../docker/normalize.ts";
 
 /** Fixed template keys. */

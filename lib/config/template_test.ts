@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseTemplate, renderTemplate, type TemplateInput } from "./template.ts";
-import type { ContainerInfo, ReactorEvent } from "../docker/types.ts";
+import type { ContainerInfo, ReactorEvent } from "../reactor.d.ts";
 
 const event: ReactorEvent = {
   hostId: "edge",

@@ -5,12 +5,12 @@
  *
  * @module
  */
-import type { ReactorEvent } from "../docker/types.ts";
+import type { ReactorEvent } from "../reactor.d.ts";
 import { kind, parseDuration } from "./duration.ts";
 import { compileMatch, type EventMatcher, suggest } from "./match.ts";
 import type { BuiltinSettings, ConfigPart, HandlerKey, HandlerSpec, RuleSpec } from "./model.ts";
 import { parseTemplate, type Template } from "./template.ts";
-import type { EventHandler } from "./types.ts";
+import type { EventHandler } from "../reactor.d.ts";
 
 /** A field path: keys and list indexes. */
 export type FieldPath = readonly (string | number)[];

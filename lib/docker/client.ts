@@ -18,7 +18,7 @@ import type {
   EngineInfo,
   EngineVersion,
   NetworkInfo,
-} from "./types.ts";
+} from "../reactor.d.ts";
 
 /** Highest API version this client speaks. Newer daemons are asked for this one. */
 export const MAX_API_VERSION = "1.53";

@@ -14,7 +14,7 @@ import type {
   HealthStatus,
   NetworkInfo,
   ReactorEvent,
-} from "./types.ts";
+} from "../reactor.d.ts";
 
 type Obj = Record<string, unknown>;
 

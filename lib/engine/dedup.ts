@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ReactorEvent } from "../docker/types.ts";
+import type { ReactorEvent } from "../reactor.d.ts";
 
 /** Identity of an event: exact time, type, full action and actor. */
 export function eventKey(ev: ReactorEvent): string {

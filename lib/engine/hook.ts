@@ -5,8 +5,8 @@
  * @module
  */
 import type { DockerClient } from "../docker/client.ts";
-import type { ContainerInfo, ReactorEvent } from "../docker/types.ts";
-import type { Exec } from "../exec/run.ts";
+import type { ContainerInfo, ReactorEvent } from "../reactor.d.ts";
+import type { Run } from "../exec/run.ts";
 import type { Log } from "../log.ts";
 
 /** What a handler knows about the engine an event came from. */
@@ -37,7 +37,7 @@ export interface HandlerContext {
   /** Aborted when the handler's timeout expires or reactor shuts down. */
   readonly signal: AbortSignal;
   /** The single spawn point (argv only, never a shell). */
-  readonly exec: Exec;
+  readonly exec: Run;
 }
 
 /** Why a hook is being called. */

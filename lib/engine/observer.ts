@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { ReactorEvent } from "../docker/types.ts";
+import type { ReactorEvent } from "../reactor.d.ts";
 
 /** Connection state of one Docker host. */
 export type HostState = "connecting" | "up" | "down" | "stopped";

@@ -7,9 +7,9 @@
  */
 import type { DockerClient } from "../docker/client.ts";
 import { nanoToSince, parseEvent, syntheticStart } from "../docker/normalize.ts";
-import type { ContainerInfo, ReactorEvent } from "../docker/types.ts";
+import type { ContainerInfo, ReactorEvent } from "../reactor.d.ts";
 import { DockerApiError, errorMessage } from "../errors.ts";
-import { type Exec, exec as defaultExec } from "../exec/run.ts";
+import { exec as defaultExec, type Run } from "../exec/run.ts";
 import type { Log } from "../log.ts";
 import { Backoff, type BackoffOptions } from "../util/backoff.ts";
 import { sleep } from "../util/sleep.ts";
@@ -70,7 +70,7 @@ export interface ReactorOptions {
   handlerTimeoutMs?: number;
   /** Bounded drain on shutdown (default 10 s). */
   drainTimeoutMs?: number;
-  exec?: Exec;
+  exec?: Run;
   backoff?: BackoffOptions;
   /** Ping watchdog interval (default 30 s); a failed ping restarts the session. */
   watchdogMs?: number;

@@ -5,9 +5,9 @@
  * @module
  */
 import { errorMessage } from "../errors.ts";
-import type { Exec } from "../exec/run.ts";
+import type { Run } from "../exec/run.ts";
 import type { Log } from "../log.ts";
-import type { ContainerInfo, ReactorEvent } from "../docker/types.ts";
+import type { ContainerInfo, ReactorEvent } from "../reactor.d.ts";
 import type { HandlerContext, Hook, HostContext, Trigger } from "./hook.ts";
 
 /** Outcome of one hook invocation. */
@@ -26,7 +26,7 @@ export interface RunHooksInput {
   container: ContainerInfo | undefined;
   host: HostContext;
   log: Log;
-  exec: Exec;
+  exec: Run;
   trigger: Trigger;
   timeoutMs: number;
   /** Aborted on shutdown; combined with each hook's timeout signal. */

@@ -4,44 +4,11 @@
  * @module
  */
 import { CommandError } from "../errors.ts";
+import type { Run, RunOptions, RunResult } from "../reactor.d.ts";
 import { PIPE_GRACE_MS, readOutput, startProcess } from "./process.ts";
 
-/** Options for {@link exec}. */
-export interface ExecOptions {
-  /** Extra environment variables (merged over the inherited environment unless `clearEnv`). */
-  env?: Record<string, string>;
-  /** Start from an empty environment (plus `env`). */
-  clearEnv?: boolean;
-  /** Working directory. */
-  cwd?: string;
-  /** Data written to stdin, then stdin is closed. Without it stdin is /dev/null. */
-  stdin?: string | Uint8Array;
-  /** Kill the process (SIGTERM, then SIGKILL 2 s later) after this many milliseconds. */
-  timeoutMs?: number;
-  /** Abort (same kill sequence) when this signal fires. */
-  signal?: AbortSignal;
-  /** Exit codes that count as success (default `[0]`). */
-  okCodes?: readonly number[];
-  /** Called once per complete output line (for streaming output into the log). */
-  onLine?: (stream: "stdout" | "stderr", line: string) => void;
-  /** Cap for captured stdout/stderr each, in bytes (default 1 MiB). Lines still stream. */
-  maxCapture?: number;
-  /** uid/gid to run as (root only). */
-  uid?: number;
-  gid?: number;
-}
-
-/** What a finished process produced. */
-export interface ExecResult {
-  argv: readonly string[];
-  code: number;
-  stdout: string;
-  stderr: string;
-  durationMs: number;
-}
-
-/** Signature of {@link exec}; handlers and hooks receive one so tests can substitute it. */
-export type Exec = (argv: readonly string[], opts?: ExecOptions) => Promise<ExecResult>;
+// The options, result and signature are the public ones (`ctx.exec` in a reactor.config.ts).
+export type { Run, RunOptions, RunResult };
 
 const KILL_GRACE_MS = 2000;
 
@@ -54,7 +21,7 @@ const KILL_GRACE_MS = 2000;
  * const r = await exec(["ip", "-j", "route"], { timeoutMs: 5000 });
  * ```
  */
-export async function exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+export async function exec(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   const started = performance.now();
   const child = startProcess(argv, {
     env: opts.env,

@@ -5,7 +5,7 @@
  * @module
  */
 import { CommandError } from "../errors.ts";
-import type { ExecResult } from "../exec/run.ts";
+import type { RunResult } from "../exec/run.ts";
 import { type IpCommand, ipJson, runIp, type RunIpOptions } from "./ip.ts";
 
 /** What {@link ensureIp} found or did. */
@@ -204,7 +204,7 @@ const ADDR_ABSENT = /Address not found|Cannot assign requested address/i;
 export async function ensureIp(
   c: IpCommand,
   opts: RunIpOptions,
-): Promise<{ outcome: EnsureOutcome; result?: ExecResult }> {
+): Promise<{ outcome: EnsureOutcome; result?: RunResult }> {
   const [, object, verb, ...rest] = c.argv;
   try {
     return { outcome: "applied", result: await runIp(c, opts) };

@@ -11,9 +11,9 @@
  *
  * @module
  */
-import type { ContainerInfo } from "../docker/types.ts";
-import type { Exec, ExecResult } from "../exec/run.ts";
-import { nsenter, type NsenterOptions } from "./nsenter.ts";
+import type { ContainerInfo } from "../reactor.d.ts";
+import type { Run, RunResult } from "../exec/run.ts";
+import { nsenter, type NsenterMode } from "./nsenter.ts";
 
 /** Which network namespace a command runs in; absent = the host's (reactor's own). */
 export type Netns =
@@ -22,7 +22,7 @@ export type Netns =
   | { path: string };
 
 /** Common route options. */
-export interface RouteOptions {
+export interface RouteArgs {
   dev?: string;
   via?: string;
   table?: string | number;
@@ -34,7 +34,7 @@ export interface RouteOptions {
 }
 
 /** Address options (`dev` is required by `ip address add/del`). */
-export interface AddressOptions {
+export interface AddressArgs {
   dev: string;
   /** `ip address … label`. */
   label?: string;
@@ -43,7 +43,7 @@ export interface AddressOptions {
 }
 
 /** Options for `ip link set`. */
-export interface LinkSetOptions {
+export interface LinkSetArgs {
   up?: boolean;
   mtu?: number;
   /** Rename. */
@@ -71,7 +71,7 @@ function word(name: string, v: string | number): string {
   return s;
 }
 
-function routeArgs(dst: string, o: RouteOptions): string[] {
+function routeArgs(dst: string, o: RouteArgs): string[] {
   const a = [word("destination", dst)];
   if (o.via !== undefined) a.push("via", word("via", o.via));
   if (o.dev !== undefined) a.push("dev", word("dev", o.dev));
@@ -93,12 +93,12 @@ function cmd(argv: string[], netns: Netns | undefined): IpCommand {
 }
 
 function route(verb: string) {
-  return (dst: string, o: RouteOptions = {}): IpCommand =>
+  return (dst: string, o: RouteArgs = {}): IpCommand =>
     cmd(["ip", "route", verb, ...routeArgs(dst, o)], o.netns);
 }
 
 function address(verb: string) {
-  return (addr: string, o: AddressOptions): IpCommand => {
+  return (addr: string, o: AddressArgs): IpCommand => {
     const a = ["ip", "address", verb, word("address", addr), "dev", word("dev", o.dev)];
     if (o.label !== undefined) a.push("label", word("label", o.label));
     if (o.scope !== undefined) a.push("scope", word("scope", o.scope));
@@ -118,7 +118,7 @@ export const ip = {
     del: address("del"),
   },
   link: {
-    set(dev: string, o: LinkSetOptions = {}): IpCommand {
+    set(dev: string, o: LinkSetArgs = {}): IpCommand {
       const a = ["ip", "link", "set", "dev", word("dev", dev)];
       if (o.up !== undefined) a.push(o.up ? "up" : "down");
       if (o.mtu !== undefined) a.push("mtu", word("mtu", o.mtu));
@@ -153,14 +153,14 @@ export const ip = {
 };
 
 /** Options for {@link runIp}. */
-export interface RunIpOptions extends NsenterOptions {
-  exec: Exec;
+export interface RunIpOptions extends NsenterMode {
+  exec: Run;
   timeoutMs?: number;
   signal?: AbortSignal;
 }
 
 /** Run a built command, entering its netns when it has one. Throws CommandError/NetnsGoneError. */
-export async function runIp(c: IpCommand, opts: RunIpOptions): Promise<ExecResult> {
+export async function runIp(c: IpCommand, opts: RunIpOptions): Promise<RunResult> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   if (!c.netns) return await opts.exec(c.argv, { timeoutMs, signal: opts.signal });
   const target = "container" in c.netns ? c.netns.container : c.netns;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ip, runIp } from "./ip.ts";
-import type { Exec } from "../exec/run.ts";
+import type { Run } from "../exec/run.ts";
 
 Deno.test("ip.route builders produce exact argv with all options", () => {
   assert.deepEqual(
@@ -108,7 +108,7 @@ Deno.test("ip.raw() passes label words as separate arguments", () => {
 
 Deno.test("runIp() wraps in nsenter only when a netns is given", async () => {
   const seen: (readonly string[])[] = [];
-  const exec: Exec = (argv) => {
+  const exec: Run = (argv) => {
     seen.push(argv);
     return Promise.resolve({ argv, code: 0, stdout: "", stderr: "", durationMs: 1 });
   };

@@ -14,13 +14,13 @@
  * @module
  */
 export {
-  type AddressOptions,
+  type AddressArgs,
   ip,
   type IpCommand,
   ipJson,
-  type LinkSetOptions,
+  type LinkSetArgs,
   type Netns,
-  type RouteOptions,
+  type RouteArgs,
   runIp,
   type RunIpOptions,
 } from "./ip.ts";
@@ -28,9 +28,9 @@ export { ensureIp, type EnsureOutcome } from "./idempotent.ts";
 export {
   containerNetns,
   NetnsGoneError,
-  type NetnsTarget,
+  type NetnsRef,
   nsenter,
   nsenterArgs,
-  type NsenterOptions,
+  type NsenterMode,
 } from "./nsenter.ts";
 export { parseLabelValue, splitParts, tokenize } from "./label_parse.ts";

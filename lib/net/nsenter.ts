@@ -11,14 +11,14 @@
  * @module
  */
 import { CommandError, ReactorError } from "../errors.ts";
-import type { ContainerInfo } from "../docker/types.ts";
-import type { Exec, ExecResult } from "../exec/run.ts";
+import type { ContainerInfo } from "../reactor.d.ts";
+import type { Run, RunResult } from "../exec/run.ts";
 
 /** Where to enter: a process' namespaces, or a netns bind-mount path. */
-export type NetnsTarget = { pid: number } | { path: string };
+export type NetnsRef = { pid: number } | { path: string };
 
 /** How reactor relates to the engine. */
-export interface NsenterOptions {
+export interface NsenterMode {
   /** The engine is rootless. */
   rootless?: boolean;
   /**
@@ -47,9 +47,9 @@ export class NetnsGoneError extends ReactorError {
  * ```
  */
 export function nsenterArgs(
-  target: NetnsTarget,
+  target: NetnsRef,
   argv: readonly string[],
-  opts: NsenterOptions = {},
+  opts: NsenterMode = {},
 ): string[] {
   if (argv.length === 0) throw new TypeError("nsenterArgs() needs a command");
   if ("path" in target) {
@@ -92,7 +92,7 @@ async function exists(path: string): Promise<boolean> {
 export async function containerNetns(
   c: Pick<ContainerInfo, "name" | "pid" | "running" | "sandboxKey">,
   opts: { rootless?: boolean } = {},
-): Promise<NetnsTarget> {
+): Promise<NetnsRef> {
   if (!c.running || c.pid <= 0) {
     throw new NetnsGoneError(`Container "${c.name}" is not running (pid ${c.pid}): no netns`);
   }
@@ -104,8 +104,8 @@ export async function containerNetns(
 }
 
 /** Options for {@link nsenter}. */
-export interface NsenterRunOptions extends NsenterOptions {
-  exec: Exec;
+export interface NsenterRunOptions extends NsenterMode {
+  exec: Run;
   timeoutMs?: number;
   signal?: AbortSignal;
   okCodes?: readonly number[];
@@ -116,11 +116,11 @@ export interface NsenterRunOptions extends NsenterOptions {
  * process having exited meanwhile becomes a {@link NetnsGoneError}.
  */
 export async function nsenter(
-  target: Pick<ContainerInfo, "name" | "pid" | "running" | "sandboxKey"> | NetnsTarget,
+  target: Pick<ContainerInfo, "name" | "pid" | "running" | "sandboxKey"> | NetnsRef,
   argv: readonly string[],
   opts: NsenterRunOptions,
-): Promise<ExecResult> {
-  const t: NetnsTarget = "name" in target
+): Promise<RunResult> {
+  const t: NetnsRef = "name" in target
     ? await containerNetns(target, { rootless: opts.rootless })
     : target;
   const full = nsenterArgs(t, argv, opts);

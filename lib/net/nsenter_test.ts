@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { containerNetns, NetnsGoneError, nsenter, nsenterArgs } from "./nsenter.ts";
-import type { Exec } from "../exec/run.ts";
+import type { Run } from "../exec/run.ts";
 
 Deno.test("nsenterArgs() uses --net=<path> for a netns path", () => {
   assert.deepEqual(nsenterArgs({ path: "/run/docker/netns/abc" }, ["ip", "route"]), [
@@ -62,7 +62,7 @@ Deno.test("containerNetns() prefers the SandboxKey when it exists and the engine
 
 Deno.test("nsenter() passes the built argv to exec", async () => {
   const seen: (readonly string[])[] = [];
-  const exec: Exec = (argv) => {
+  const exec: Run = (argv) => {
     seen.push(argv);
     return Promise.resolve({ argv, code: 0, stdout: "", stderr: "", durationMs: 1 });
   };

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { exec, type ExecResult } from "../../lib/exec/run.ts";
+import { exec, type RunResult } from "../../lib/exec/run.ts";
 
 /** Options for {@link startDockerd}. */
 export interface DockerdOptions {
@@ -32,7 +32,7 @@ export interface TestDockerd {
   /** Run the docker CLI against this daemon; returns trimmed stdout. */
   docker(...args: string[]): Promise<string>;
   /** Run the docker CLI and return the full result without throwing. */
-  dockerRaw(...args: string[]): Promise<ExecResult>;
+  dockerRaw(...args: string[]): Promise<RunResult>;
   /** `docker run -d` a busybox container that sleeps; returns its id. */
   runContainer(
     name: string,
@@ -70,7 +70,7 @@ const BUSYBOX_APPLETS = [
   "ping",
 ];
 
-async function sh(argv: string[], okCodes?: number[]): Promise<ExecResult> {
+async function sh(argv: string[], okCodes?: number[]): Promise<RunResult> {
   return await exec(argv, { timeoutMs: 60_000, okCodes });
 }
 

@@ -6,7 +6,7 @@
  * @module
  */
 import { exec } from "../../lib/exec/run.ts";
-import type { ReactorEvent } from "../../lib/docker/types.ts";
+import type { ReactorEvent } from "../../lib/reactor.d.ts";
 import { parseEvent } from "../../lib/docker/normalize.ts";
 import type { HostConnector } from "../../lib/hosts/connector.ts";
 import type { Log, LogFields } from "../../lib/log.ts";

@@ -12,7 +12,7 @@ import { type HostConfig, parseHostsSection } from "../../lib/hosts/config.ts";
 import { createConnector, createConnectors } from "../../lib/hosts/connector.ts";
 import { Reactor } from "../../lib/engine/reactor.ts";
 import { isAlive, ManagedDaemon, ManagedHostError } from "../../lib/hosts/managed.ts";
-import type { ReactorEvent } from "../../lib/docker/types.ts";
+import type { ReactorEvent } from "../../lib/reactor.d.ts";
 import { pumpEvents, recordingLog } from "./helpers.ts";
 
 await Deno.mkdir("/tmp/rt", { recursive: true });

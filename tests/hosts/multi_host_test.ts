@@ -9,7 +9,7 @@ import { startDockerd, type TestDockerd, waitFor } from "../harness/dockerd.ts";
 import { parseHostsSection } from "../../lib/hosts/config.ts";
 import { createConnector, createConnectors } from "../../lib/hosts/connector.ts";
 import { DockerConnectError } from "../../lib/errors.ts";
-import type { ReactorEvent } from "../../lib/docker/types.ts";
+import type { ReactorEvent } from "../../lib/reactor.d.ts";
 import { Reactor } from "../../lib/engine/reactor.ts";
 import { exec } from "../../lib/exec/run.ts";
 import type { Hook } from "../../lib/engine/hook.ts";

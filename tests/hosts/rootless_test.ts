@@ -14,7 +14,7 @@ import { spawnChild } from "../../lib/exec/spawn.ts";
 import { type HostConfig, parseHostsSection, passwdEntry } from "../../lib/hosts/config.ts";
 import { createConnector } from "../../lib/hosts/connector.ts";
 import { isAlive, MANAGED_PATH } from "../../lib/hosts/managed.ts";
-import type { ReactorEvent } from "../../lib/docker/types.ts";
+import type { ReactorEvent } from "../../lib/reactor.d.ts";
 import { pumpEvents, recordingLog } from "./helpers.ts";
 
 const SCRIPT = "/usr/share/docker.io/contrib/dockerd-rootless.sh";

@@ -14,7 +14,7 @@ import { Reactor } from "../../lib/engine/reactor.ts";
 import { openSshTransport, sshArgv } from "../../lib/hosts/ssh.ts";
 import { parseEndpoint } from "../../lib/docker/endpoint.ts";
 import { DockerConnectError } from "../../lib/errors.ts";
-import type { ReactorEvent } from "../../lib/docker/types.ts";
+import type { ReactorEvent } from "../../lib/reactor.d.ts";
 import { freePort, pumpEvents, recordingLog } from "./helpers.ts";
 
 let d: TestDockerd | undefined;
