@@ -28,15 +28,15 @@ export function buildProgram(status = exitStatus()): Command {
     .option("-v, --verbose", "show stack traces and causes on errors")
     .showSuggestionAfterError(true)
     .exitOverride();
-  program.addCommand(runCommand(status) as unknown as Command);
-  program.addCommand(onceCommand(status) as unknown as Command);
-  program.addCommand(eventsCommand(status) as unknown as Command);
-  program.addCommand(checkCommand() as unknown as Command);
-  program.addCommand(simulateCommand() as unknown as Command);
-  program.addCommand(initCommand() as unknown as Command);
-  program.addCommand(hostsCommand(status) as unknown as Command);
-  program.addCommand(installCommand(status) as unknown as Command);
-  program.addCommand(uninstallCommand(status) as unknown as Command);
+  program.addCommand(runCommand(status));
+  program.addCommand(onceCommand(status));
+  program.addCommand(eventsCommand(status));
+  program.addCommand(checkCommand());
+  program.addCommand(simulateCommand());
+  program.addCommand(initCommand());
+  program.addCommand(hostsCommand(status));
+  program.addCommand(installCommand(status));
+  program.addCommand(uninstallCommand(status));
   program.addCommand(
     new Command("version").description("print the version").action(() => {
       // deno-lint-ignore no-console

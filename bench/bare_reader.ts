@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ndjsonLines } from "../lib/engine/ndjson.ts";
+import { ndjsonLines } from "../lib/docker/ndjson.ts";
 
 /** Arrival of one start event at the bare reader. */
 export interface Arrival {

@@ -20,7 +20,6 @@ import { startDockerd, type TestDockerd } from "../tests/harness/dockerd.ts";
 import { type Row, table } from "./table.ts";
 import { DockerClient } from "../lib/docker/client.ts";
 import { openTransport, parseEndpoint } from "../lib/docker/endpoint.ts";
-import { parseEvent } from "../lib/docker/normalize.ts";
 import { exec } from "../lib/exec/run.ts";
 import { getLog, setupLogging } from "../lib/log.ts";
 import { Reactor } from "../lib/engine/reactor.ts";
@@ -86,24 +85,12 @@ export async function bench(d: TestDockerd, samples = SAMPLES): Promise<Row[]> {
   const running = reactor.run(stop.signal);
   try {
     // a separate subscription only records t0 (the start event's timeNano)
-    const res = await client.events({
+    const events = await client.events({
       filters: { type: ["container"], event: ["start"] },
       signal: stop.signal,
     });
     const consume = (async () => {
-      let buf = "";
-      const dec = new TextDecoder();
-      for await (const chunk of res.body!) {
-        buf += dec.decode(chunk, { stream: true });
-        let nl: number;
-        while ((nl = buf.indexOf("\n")) >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          if (!line.trim()) continue;
-          const ev = parseEvent(line, "default");
-          startNs.set(ev.actor.id, Number(BigInt(ev.timeNano)));
-        }
-      }
+      for await (const ev of events) startNs.set(ev.actor.id, Number(BigInt(ev.timeNano)));
     })().catch(() => {});
     while (reactor.hostStatus()[0]?.state !== "up") await new Promise((r) => setTimeout(r, 20));
 

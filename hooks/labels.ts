@@ -27,8 +27,15 @@ import { ensureIp } from "../lib/net/idempotent.ts";
 import { ip, type Netns } from "../lib/net/ip.ts";
 import { parseLabelValue } from "../lib/net/label_parse.ts";
 import { NetnsGoneError } from "../lib/net/nsenter.ts";
-import { type HostRoutePolicy, hostRoutesAllowed } from "../lib/net/host_route_policy.ts";
-import type { HostRoutesStore, StoredRoute } from "../lib/net/host_routes_store.ts";
+import {
+  type HostRoutePolicy,
+  hostRoutesAllowed,
+  parseHostRoutePolicy,
+} from "../lib/net/host_route_policy.ts";
+import { HostRoutesStore, type StoredRoute } from "../lib/net/host_routes_store.ts";
+import { type BuiltinHook, describeSettings } from "../lib/config/builtin.ts";
+import { kind } from "../lib/config/problems.ts";
+
 import type { Log } from "../lib/log.ts";
 import type { Run } from "../lib/exec/run.ts";
 
@@ -355,3 +362,59 @@ function describe(err: unknown): string {
   }
   return errorMessage(err);
 }
+
+/** Validated settings of the labels hook (only the keys given; defaults apply in `create`). */
+export interface LabelsSettings {
+  prefix?: string;
+  /** `allow`, `deny` or `label:<key>=<value>`. */
+  hostRoutes?: string;
+}
+
+const PREFIX_RE = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
+const POLICY_RE = /^(allow|deny|label:[^=\s]+=\S*)$/;
+
+/** The built-in hook descriptor (`hooks: { labels: … }`). */
+export const labels: BuiltinHook<LabelsSettings> = {
+  name: "labels",
+  defaultOn: true,
+  flags: [
+    {
+      flags: "--label-prefix <prefix>",
+      description: "label prefix (default docker-events.)",
+      setting: "prefix",
+    },
+    {
+      flags: "--host-routes <policy>",
+      description: "allow | deny | label:<key>=<value> (default allow)",
+      setting: "hostRoutes",
+    },
+  ],
+  settings(f) {
+    f.only(["prefix", "hostRoutes"], "hooks.labels");
+    const before = f.problems.count;
+    const out: LabelsSettings = {};
+    const prefix = f.string("prefix", {
+      pattern: PREFIX_RE,
+      hint: `use letters, digits, ".", "-", "_" or "/" (e.g. docker-events.)`,
+    });
+    if (prefix !== undefined) out.prefix = prefix;
+    const hr = f.raw("hostRoutes");
+    if (hr === true || hr === false) out.hostRoutes = hr ? "allow" : "deny";
+    else if (typeof hr === "string" && POLICY_RE.test(hr.trim())) out.hostRoutes = hr.trim();
+    else if (hr !== undefined) {
+      f.problem(
+        "hostRoutes",
+        `expected true, false, "allow", "deny" or "label:<key>=<value>", got ${kind(hr)}`,
+      );
+    }
+    return f.problems.count > before ? undefined : out;
+  },
+  describe: (s) => describeSettings(s),
+  create: (s, deps) => [
+    labelsHook({
+      labelPrefix: s.prefix ?? DEFAULT_LABEL_PREFIX,
+      hostRoutes: parseHostRoutePolicy(s.hostRoutes ?? "allow"),
+      store: new HostRoutesStore(deps.stateDir),
+    }),
+  ],
+};

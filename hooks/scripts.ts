@@ -15,6 +15,8 @@ import type { HandlerContext, Hook } from "../lib/engine/hook.ts";
 import type { ReactorEvent } from "../lib/reactor.d.ts";
 import { eventToJson } from "../lib/docker/normalize.ts";
 import { CommandError, ReactorError } from "../lib/errors.ts";
+import { type BuiltinHook, describeSettings } from "../lib/config/builtin.ts";
+import { checkOwnership } from "../lib/config/security.ts";
 
 /** Default scripts directory. */
 export const DEFAULT_SCRIPTS_DIR = "/etc/reactor/scripts";
@@ -166,3 +168,67 @@ export function scriptsHook(opts: ScriptsHookOptions = {}): Hook {
     },
   };
 }
+
+/** Validated settings of the scripts hook (only the keys given; defaults apply in `create`). */
+export interface ScriptsSettings {
+  dir?: string;
+  timeoutMs?: number;
+  /** `--insecure-scripts`: run scripts others can write. */
+  insecure?: boolean;
+}
+
+/** The built-in hook descriptor (`hooks: { scripts: … }`). */
+export const scripts: BuiltinHook<ScriptsSettings> = {
+  name: "scripts",
+  defaultOn: true,
+  flags: [
+    {
+      flags: "--scripts-dir <dir>",
+      description: "per-container scripts (default /etc/reactor/scripts)",
+      setting: "dir",
+    },
+    {
+      flags: "--script-timeout <duration>",
+      description: "per-container script time limit (default 60; 30, 2m, 1m30s)",
+      setting: "timeout",
+    },
+    {
+      flags: "--insecure-scripts",
+      description: "run scripts even if non-root users can write them",
+      setting: "insecure",
+      type: "boolean",
+    },
+  ],
+  async settings(f, ctx) {
+    f.only(["dir", "timeout", "insecure"], "hooks.scripts");
+    const before = f.problems.count;
+    const out: ScriptsSettings = {};
+    const dir = f.string("dir", {
+      pattern: /^\//,
+      hint: "use an absolute path, e.g. /etc/reactor/scripts",
+    });
+    if (dir !== undefined) out.dir = dir;
+    const timeoutMs = f.duration("timeout", { positive: true });
+    if (timeoutMs !== undefined) out.timeoutMs = timeoutMs;
+    if (f.bool("insecure")) out.insecure = true;
+    if (f.problems.count > before) return undefined;
+    // Refuse an unsafe directory now (config or flag alike), not when a script is about to run.
+    const refusal = await checkOwnership(out.dir ?? DEFAULT_SCRIPTS_DIR, "scripts dir", {
+      isRoot: ctx.isRoot,
+      insecure: ctx.insecure || out.insecure,
+    });
+    if (refusal) {
+      f.problems.plain(refusal);
+      return undefined;
+    }
+    return out;
+  },
+  describe: (s) => describeSettings(s),
+  create: (s, deps) => [
+    scriptsHook({
+      scriptsDir: s.dir ?? DEFAULT_SCRIPTS_DIR,
+      timeoutMs: s.timeoutMs,
+      insecure: s.insecure || deps.insecure,
+    }),
+  ],
+};

@@ -288,6 +288,12 @@ export type Nsenter = (
 export interface Context {
   /** The event being handled. */
   readonly event: ReactorEvent;
+  /**
+   * True when the container changed after this event and before the handler ran (it was
+   * restarted, or removed): the container passed to the handler is then its last known state
+   * with `running: false` and `pid: 0`, never the state of a later incarnation.
+   */
+  readonly movedOn: boolean;
   /** The engine the event came from. */
   readonly host: HostInfo;
   /** Engine API client for that engine. */

@@ -10,10 +10,11 @@ import { openTransport, parseEndpoint } from "../lib/docker/endpoint.ts";
 import type { ContainerInfo, ReactorEvent } from "../lib/reactor.d.ts";
 import type { HandlerContext } from "../lib/engine/hook.ts";
 import { exec, type Run } from "../lib/exec/run.ts";
-import type { Log, LogFields } from "../lib/log.ts";
+import { getLog, type Log, type LogFields } from "../lib/log.ts";
 import { labelsHook } from "../hooks/labels.ts";
 import { scriptsHook } from "../hooks/scripts.ts";
-import { defaultHooks } from "../hooks/default.ts";
+import { loadCliConfig } from "../lib/cli/config.ts";
+import { configHooks } from "../lib/config/hooks.ts";
 import { HostRoutesStore } from "../lib/net/host_routes_store.ts";
 import { CommandError } from "../lib/errors.ts";
 
@@ -72,6 +73,7 @@ async function ctxFor(
     log,
     signal: new AbortController().signal,
     exec: o.exec ?? exec,
+    movedOn: false,
   };
 }
 
@@ -435,10 +437,18 @@ Deno.test("labels and scripts hooks against a real dockerd", async (t) => {
       }
     });
 
-    await t.step("defaultHooks() returns labels then scripts", () => {
-      const hooks = defaultHooks({ stateDir, scriptsDir: "/nonexistent", hostRoutes: "deny" });
+    await t.step("the embedded default's hooks are labels then scripts", async () => {
+      const cfg = await loadCliConfig({}, {
+        config: [],
+        scriptsDir: "/nonexistent",
+        hostRoutes: "deny",
+      }, { env: "", cwd: stateDir, etcDir: `${stateDir}/etc` });
+      const hooks = configHooks(cfg, { stateDir, log: getLog(), insecure: false });
       assert.deepEqual(hooks.map((h) => h.name), ["labels", "scripts"]);
-      assert.throws(() => defaultHooks({ stateDir, hostRoutes: "maybe" }), /--host-routes/);
+      await assert.rejects(
+        () => loadCliConfig({}, { config: [], hostRoutes: "maybe" }, { env: "", cwd: stateDir }),
+        /--host-routes/,
+      );
     });
   } finally {
     for (const dst of hostDsts) await exec(["ip", "route", "del", dst], { okCodes: [0, 1, 2] });

@@ -6,44 +6,39 @@
  * @module
  */
 import { Command } from "commander";
-import {
-  type ConfigFlags,
-  configOption,
-  insecureConfigOption,
-  loadConfigFromFlags,
-} from "../config/flags.ts";
+import { type ConfigLoadContext, configOption, insecureConfigOption } from "../config/flags.ts";
 import { configTable } from "../config/table.ts";
-import { type EnvSource, type GlobalFlags, resolveGlobals } from "./globals.ts";
-import { validateHosts } from "./config_hosts.ts";
+import { type GlobalFlags, resolveGlobals } from "./globals.ts";
+import { addHookFlags, type CliConfigFlags, loadCliConfig } from "./config.ts";
 
-/** Options for {@link runCheck}. */
-export interface CheckOptions {
-  env?: string;
-  cwd?: string;
-  isRoot?: boolean;
-  etcDir?: string;
+/** Options for {@link runCheck} (test seams for discovery and host resolution). */
+export interface CheckOptions extends ConfigLoadContext {
   /** `-H` (feeds the `default` host). */
   host?: string;
-  /** Environment for host resolution (`DOCKER_HOST`, `REACTOR_DOCKER_HOSTS_*`, …). */
-  hostEnv?: EnvSource;
 }
 
 /** Validate and describe the config; throws ConfigError listing every problem. */
-export async function runCheck(flags: ConfigFlags, opts: CheckOptions = {}): Promise<string> {
-  const cfg = await loadConfigFromFlags(flags, opts);
-  return configTable(cfg, await validateHosts(cfg, opts));
+export async function runCheck(flags: CliConfigFlags, opts: CheckOptions = {}): Promise<string> {
+  const { host, ...ctx } = opts;
+  const cfg = await loadCliConfig({ host }, flags, ctx);
+  try {
+    return configTable(cfg, cfg.hosts);
+  } finally {
+    cfg.close();
+  }
 }
 
 /** The `check` command. */
-export function checkCommand(): Command<[], { config: string[]; insecureConfig?: true }> {
-  return new Command("check")
+export function checkCommand(): Command {
+  const cmd = new Command("check")
     .description("validate the config files and list their hosts, rules, handlers and hooks")
     .addOption(configOption())
-    .addOption(insecureConfigOption())
-    .action(async (opts, cmd) => {
-      const globals = cmd.optsWithGlobals() as GlobalFlags;
-      resolveGlobals(globals);
-      const text = await runCheck(opts, { host: globals.host });
-      await Deno.stdout.write(new TextEncoder().encode(text));
-    });
+    .addOption(insecureConfigOption());
+  addHookFlags(cmd).action(async (opts: CliConfigFlags, c: Command) => {
+    const globals = c.optsWithGlobals() as GlobalFlags;
+    resolveGlobals(globals);
+    const text = await runCheck(opts, { host: globals.host });
+    await Deno.stdout.write(new TextEncoder().encode(text));
+  });
+  return cmd;
 }

@@ -3,7 +3,7 @@ import { runCheck } from "./check.ts";
 import { ConfigError } from "../errors.ts";
 
 const SEED = new URL("../../examples/reactor.yaml", import.meta.url).pathname;
-const NO_ENV = { get: () => undefined };
+const NO_ENV = { hosts: { env: {} } };
 
 Deno.test("runCheck() prints the table of hooks, rules and handlers", async () => {
   const dir = await Deno.makeTempDir();
@@ -16,9 +16,7 @@ Deno.test("runCheck() prints the table of hooks, rules and handlers", async () =
       `${dir}/h.ts`,
       `export default { hooks: { scripts: false }, onStart: { run: () => {}, timeout: "5s", hosts: ["edge"] } };\n`,
     );
-    const out = await runCheck({ config: [SEED, `${dir}/d.yaml`, `${dir}/h.ts`] }, {
-      hostEnv: NO_ENV,
-    });
+    const out = await runCheck({ config: [SEED, `${dir}/d.yaml`, `${dir}/h.ts`] }, NO_ENV);
     const lines = out.trimEnd().split("\n");
     assert.equal(lines[0], `config: ${SEED}, ${dir}/d.yaml, ${dir}/h.ts`);
     assert.equal(lines[1], `docker: section from ${dir}/d.yaml`);
@@ -101,10 +99,10 @@ Deno.test("runCheck() checks the docker: hosts (with YAML positions) and the hos
       `${dir}/a.yaml`,
       `docker:\n  hosts:\n    edge: { type: externa, host: "unix:///run/edge.sock" }\n`,
     );
-    const bad = await runCheck({ config: [`${dir}/a.yaml`] }, { hostEnv: NO_ENV }).catch((e) => e);
+    const bad = await runCheck({ config: [`${dir}/a.yaml`] }, NO_ENV).catch((e) => e);
     assert.ok(bad instanceof ConfigError);
     assert.deepEqual(bad.problems, [
-      `${dir}/a.yaml:3:13: docker.hosts.edge.type: "externa" is not a host type — use external, managed or remote`,
+      `${dir}/a.yaml:3:19: docker.hosts.edge.type: "externa" is not a host type — use external, managed or remote`,
     ]);
     await Deno.writeTextFile(
       `${dir}/a.yaml`,
@@ -114,7 +112,7 @@ Deno.test("runCheck() checks the docker: hosts (with YAML positions) and the hos
       `${dir}/b.ts`,
       `export default { on: [{ hosts: ["edge"], run() {} }] };\n`,
     );
-    const ids = await runCheck({ config: [`${dir}/a.yaml`, `${dir}/b.ts`] }, { hostEnv: NO_ENV })
+    const ids = await runCheck({ config: [`${dir}/a.yaml`, `${dir}/b.ts`] }, NO_ENV)
       .catch((e) => e);
     assert.ok(ids instanceof ConfigError);
     assert.deepEqual(ids.problems, [

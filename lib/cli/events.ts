@@ -3,19 +3,15 @@
  *
  * @module
  */
-import { Command } from "commander";
+import { Command, type CommandUnknownOpts } from "commander";
 import { eventToJson } from "../docker/normalize.ts";
 import type { ReactorEvent } from "../reactor.d.ts";
 import { Reactor } from "../engine/reactor.ts";
 import type { ExitStatus } from "./exit.ts";
 import { type GlobalFlags, hostConnectors, resolveGlobals } from "./globals.ts";
 import { installShutdownSignals } from "./signals.ts";
-import {
-  type ConfigFlags,
-  configOption,
-  insecureConfigOption,
-  loadConfigFromFlags,
-} from "../config/flags.ts";
+import { configOption, insecureConfigOption } from "../config/flags.ts";
+import { loadCliConfig } from "./config.ts";
 
 /** One human line for an event. */
 export function formatEventLine(ev: ReactorEvent): string {
@@ -46,7 +42,7 @@ export function formatEventJson(ev: ReactorEvent): string {
 }
 
 /** `reactor events`. */
-export function eventsCommand(status: ExitStatus): Command<[], Record<string, unknown>> {
+export function eventsCommand(status: ExitStatus): CommandUnknownOpts {
   const cmd = new Command("events")
     .description("tail normalized events from every host")
     .option("--json", "one JSON object per line")
@@ -55,12 +51,13 @@ export function eventsCommand(status: ExitStatus): Command<[], Record<string, un
     .addOption(insecureConfigOption());
   cmd.action(async (opts, c) => {
     const g = resolveGlobals(c.optsWithGlobals() as GlobalFlags);
-    const { docker } = await loadConfigFromFlags(opts as ConfigFlags);
+    const cfg = await loadCliConfig(g, opts);
+    cfg.close();
     const enc = new TextEncoder();
     const write = (s: string) => Deno.stdout.writeSync(enc.encode(s + "\n"));
     const signals = installShutdownSignals();
     const reactor = new Reactor({
-      hosts: hostConnectors(g, Deno.env, docker),
+      hosts: hostConnectors(g, cfg.hosts),
       hooks: [],
       stateDir: g.stateDir,
       log: g.log,
@@ -76,5 +73,5 @@ export function eventsCommand(status: ExitStatus): Command<[], Record<string, un
     }
     status.code = 0;
   });
-  return cmd as unknown as Command<[], Record<string, unknown>>;
+  return cmd;
 }

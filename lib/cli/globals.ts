@@ -4,8 +4,8 @@
  * @module
  */
 import { defaultStateDir } from "../engine/cursor.ts";
-import type { HostConnector } from "../engine/reactor.ts";
-import { type HostConfig, parseDockerSection } from "../hosts/config.ts";
+import type { HostConnector } from "../docker/connector.ts";
+import type { HostConfig } from "../hosts/config.ts";
 import { createConnectors } from "../hosts/connector.ts";
 import { UsageError } from "../errors.ts";
 import {
@@ -63,62 +63,10 @@ export function resolveGlobals(
   };
 }
 
-/** Environment access used for host resolution (`Deno.env` or a test double). */
-export interface EnvSource {
-  get(k: string): string | undefined;
-  toObject?(): Record<string, string>;
-}
-
-const HOST_ENV_KEYS = [
-  "HOME",
-  "DOCKER_HOST",
-  "DOCKER_TLS",
-  "DOCKER_TLS_VERIFY",
-  "DOCKER_CERT_PATH",
-  "DOCKER_CONTEXT",
-  "DOCKER_CONFIG",
-];
-
-/** The raw `docker:` section of the loaded config and the file it came from. */
-export interface DockerSection {
-  readonly value: unknown;
-  readonly file?: string;
-}
-
-/**
- * Every configured host (disabled ones included), from the raw `docker:` section of the config
- * (`undefined` → the seed default: `default` external + `local` managed, disabled), with
- * `REACTOR_DOCKER_HOSTS_*` overrides, and `-H`, `DOCKER_HOST` or the docker context feeding the
- * `default` host. Throws ConfigError naming the file and field.
- */
-export function hostConfigs(
-  g: Globals,
-  docker?: DockerSection,
-  env: EnvSource = Deno.env,
-): HostConfig[] {
-  const vars: Record<string, string> = env.toObject ? env.toObject() : {};
-  if (!env.toObject) {
-    for (const k of HOST_ENV_KEYS) {
-      const v = env.get(k);
-      if (v !== undefined) vars[k] = v;
-    }
-  }
-  return parseDockerSection(docker?.value, {
-    env: vars,
-    home: vars["HOME"] ?? "/root",
-    hostFlag: g.host,
-    file: docker?.file,
-  });
-}
-
-/**
- * Connectors for the enabled hosts. Pass the loaded config's `docker` section
- * (`LoadedConfig.docker`, `{ value, file }`) when there is one.
- */
+/** Connectors for the enabled hosts of a loaded config. */
 export function hostConnectors(
-  g: Globals,
-  env: EnvSource = Deno.env,
-  docker?: DockerSection,
+  g: Pick<Globals, "log">,
+  hosts: readonly HostConfig[],
 ): HostConnector[] {
-  return createConnectors(hostConfigs(g, docker, env), { log: g.log });
+  return createConnectors(hosts, { log: g.log });
 }

@@ -5,14 +5,15 @@
  *
  * @module
  */
-import { Command } from "commander";
+import { Command, type CommandUnknownOpts } from "commander";
 import { formatHostsTable, probeHosts } from "../hosts/probe.ts";
 import type { ExitStatus } from "./exit.ts";
-import { type GlobalFlags, hostConfigs, resolveGlobals } from "./globals.ts";
-import { configOption, insecureConfigOption, loadConfigFromFlags } from "../config/flags.ts";
+import { type GlobalFlags, resolveGlobals } from "./globals.ts";
+import { configOption, insecureConfigOption } from "../config/flags.ts";
+import { loadCliConfig } from "./config.ts";
 
 /** `reactor hosts`. */
-export function hostsCommand(status: ExitStatus): Command<[], Record<string, unknown>> {
+export function hostsCommand(status: ExitStatus): CommandUnknownOpts {
   const cmd = new Command("hosts")
     .description("list Docker hosts: id, type, endpoint, state, versions, last event age")
     .option("--json", "print a JSON array")
@@ -22,8 +23,9 @@ export function hostsCommand(status: ExitStatus): Command<[], Record<string, unk
   cmd.action(async (opts, c) => {
     const g = resolveGlobals(c.optsWithGlobals() as GlobalFlags);
     const timeout = opts.timeout === undefined ? 10 : Number(opts.timeout);
-    const { docker } = await loadConfigFromFlags(opts);
-    const reports = await probeHosts(hostConfigs(g, docker), {
+    const cfg = await loadCliConfig(g, opts);
+    cfg.close();
+    const reports = await probeHosts(cfg.hosts, {
       log: g.log,
       stateDir: g.stateDir,
       timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout * 1000 : 10_000,
@@ -33,5 +35,5 @@ export function hostsCommand(status: ExitStatus): Command<[], Record<string, unk
     console.log(text);
     status.code = reports.some((r) => r.state === "down") ? 1 : 0;
   });
-  return cmd as unknown as Command<[], Record<string, unknown>>;
+  return cmd;
 }

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { ConfigError } from "../errors.ts";
 import { getLog } from "../log.ts";
 import { formatHostsTable } from "../hosts/probe.ts";
-import { type Globals, hostConfigs, hostConnectors } from "./globals.ts";
+import { type Globals, hostConnectors } from "./globals.ts";
+import { loadCliConfig } from "./config.ts";
 
 const g: Globals = {
   log: getLog(),
@@ -11,30 +12,46 @@ const g: Globals = {
   stateDir: "/tmp/none",
   verbose: false,
 };
-const env = (vars: Record<string, string>) => ({ get: (k: string) => vars[k] });
+async function load(hostFlag: string | undefined, env: Record<string, string>, docker?: string) {
+  const dir = await Deno.makeTempDir();
+  try {
+    const config = docker ? [`${dir}/reactor.yaml`] : [];
+    if (docker) await Deno.writeTextFile(config[0]!, docker);
+    return await loadCliConfig({ host: hostFlag }, { config }, {
+      cwd: dir,
+      etcDir: `${dir}/etc`,
+      env: "",
+      hosts: { env, home: "/root" },
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
 
-Deno.test("hostConfigs() takes the config's docker section and names its file in errors", () => {
-  const hosts = hostConfigs(
-    g,
-    { value: { hosts: { a: { host: "unix:///a.sock" }, b: { host: "unix:///b.sock" } } } },
-    env({ HOME: "/root" }),
+Deno.test("the hosts of a loaded config come from its docker section; errors name its file", async () => {
+  const cfg = await load(
+    undefined,
+    { HOME: "/root" },
+    `docker:\n  hosts:\n    a: { host: "unix:///a.sock" }\n    b: { host: "unix:///b.sock" }\n`,
   );
-  assert.deepEqual(hosts.map((h) => h.id), ["a", "b"]);
-  assert.throws(
-    () =>
-      hostConfigs(g, { value: { hosts: { a: { type: "remote" } } }, file: "/etc/reactor.yaml" }),
+  assert.deepEqual(cfg.hosts.map((h) => h.id), ["a", "b"]);
+  await assert.rejects(
+    () => load(undefined, {}, `docker:\n  hosts:\n    a: { type: remote }\n`),
     (e: unknown) =>
       e instanceof ConfigError &&
-      /^\/etc\/reactor\.yaml: docker\.hosts\.a\.host: required/.test(e.message),
+      /^\/.*\/reactor\.yaml:3:8: docker\.hosts\.a\.host: required/.test(e.message),
   );
 });
 
-Deno.test("hostConnectors() without config: default from -H, DOCKER_HOST; local stays disabled", () => {
-  const viaEnv = hostConnectors(g, env({ HOME: "/root", DOCKER_HOST: "unix:///e.sock" }));
+Deno.test("hostConnectors() without config: default from -H, DOCKER_HOST; local stays disabled", async () => {
+  const viaEnv = hostConnectors(
+    g,
+    (await load(undefined, { DOCKER_HOST: "unix:///e.sock" })).hosts,
+  );
   assert.deepEqual(viaEnv.map((c) => [c.id, c.describe]), [["default", "unix:///e.sock"]]);
   const viaFlag = hostConnectors(
-    { ...g, host: "ssh://me@box" },
-    env({ HOME: "/root", DOCKER_HOST: "unix:///e.sock" }),
+    g,
+    (await load("ssh://me@box", { DOCKER_HOST: "unix:///e.sock" })).hosts,
   );
   assert.deepEqual(viaFlag.map((c) => [c.id, c.describe, c.local]), [
     ["default", "ssh://me@box", false],

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Command } from "commander";
+import { Command, type CommandUnknownOpts } from "commander";
 import { install, uninstall, unitFor } from "../../install.ts";
 import { exec } from "../exec/run.ts";
 import type { ExitStatus } from "./exit.ts";
@@ -50,7 +50,7 @@ function print(lines: string[]): void {
 }
 
 /** `reactor install`. */
-export function installCommand(status: ExitStatus): Command<[], Record<string, unknown>> {
+export function installCommand(status: ExitStatus): CommandUnknownOpts {
   const cmd = new Command("install")
     .description(
       "write the systemd unit for this reactor, then daemon-reload and enable --now (idempotent)",
@@ -89,11 +89,11 @@ export function installCommand(status: ExitStatus): Command<[], Record<string, u
     print(r.messages);
     status.code = 0;
   });
-  return cmd as unknown as Command<[], Record<string, unknown>>;
+  return cmd;
 }
 
 /** `reactor uninstall`. */
-export function uninstallCommand(status: ExitStatus): Command<[], Record<string, unknown>> {
+export function uninstallCommand(status: ExitStatus): CommandUnknownOpts {
   const cmd = new Command("uninstall")
     .description("stop, disable and remove the systemd unit; keeps the state unless --purge")
     .option("--unit-dir <dir>", "where reactor.service is (default /etc/systemd/system)")
@@ -110,5 +110,5 @@ export function uninstallCommand(status: ExitStatus): Command<[], Record<string,
     print(r.messages);
     status.code = 0;
   });
-  return cmd as unknown as Command<[], Record<string, unknown>>;
+  return cmd;
 }

@@ -5,14 +5,15 @@
  */
 import { Command } from "commander";
 import type { Hook } from "../engine/hook.ts";
-import { type HostConnector, Reactor } from "../engine/reactor.ts";
+import { Reactor } from "../engine/reactor.ts";
+import type { HostConnector } from "../docker/connector.ts";
 import { durationFlag, positiveIntFlag } from "./flag_values.ts";
 import type { ExitStatus } from "./exit.ts";
 import { type GlobalFlags, type Globals, hostConnectors, resolveGlobals } from "./globals.ts";
-import { type HookFlags, loadDaemonConfig, startConfigReload } from "./hooks.ts";
-import { type ConfigFlags, configOption, insecureConfigOption } from "../config/flags.ts";
+import { type DaemonConfig, loadDaemonConfig, startConfigReload } from "./daemon_config.ts";
+import { configOption, insecureConfigOption } from "../config/flags.ts";
 import type { ConfigReloader } from "../config/reload.ts";
-import { validateHosts } from "./config_hosts.ts";
+import { addHookFlags, type CliConfigFlags } from "./config.ts";
 import { installShutdownSignals } from "./signals.ts";
 
 /** Engine tuning flags shared by `run` and `once`. */
@@ -79,74 +80,70 @@ export async function runOnce(g: Globals, o: Omit<DaemonOptions, "onReactor">): 
   return stats.failures > 0 ? 1 : 0;
 }
 
-function engineOptions<T extends Command<[], Record<string, unknown>>>(c: T) {
-  return c
-    .option("--concurrency <n>", "containers handled in parallel (default 16)")
-    .option("--handler-timeout <seconds>", "per-hook timeout (default 60)")
-    .option("--scripts-dir <dir>", "per-container scripts (default /etc/reactor/scripts)")
-    .option("--label-prefix <prefix>", "label prefix (default docker-events.)")
-    .option("--host-routes <policy>", "allow | deny | label:<key>=<value> (default allow)")
+/** Engine and hook flags shared by `run` and `once`. */
+function engineOptions(c: Command): Command {
+  c.option("--concurrency <n>", "containers handled in parallel (default 16)")
+    .option("--handler-timeout <duration>", "per-hook timeout (default 60; 30, 2m, 1m30s)")
     .addOption(configOption())
-    .addOption(insecureConfigOption())
-    .option("--insecure-scripts", "run scripts even if non-root users can write them")
-    .option("--script-timeout <seconds>", "per-container script time limit (default 60)");
+    .addOption(insecureConfigOption());
+  return addHookFlags(c);
 }
 
+type DaemonFlags = GlobalFlags & EngineFlags & CliConfigFlags & { watchConfig?: boolean };
+
 /** `reactor run`. */
-export function runCommand(status: ExitStatus): Command<[], Record<string, unknown>> {
+export function runCommand(status: ExitStatus): Command {
   const cmd = engineOptions(
     new Command("run").description("run the daemon: follow events and react to them"),
   ).option(
-    "--drain-timeout <seconds>",
+    "--drain-timeout <duration>",
     "bounded drain of in-flight handlers on shutdown (default 10)",
   ).option(
     "--watch-config",
     "reload the config when a config file changes (SIGHUP always reloads)",
   );
-  cmd.action(async (_opts, c) => {
-    const all = c.optsWithGlobals() as
-      & GlobalFlags
-      & HookFlags
-      & EngineFlags
-      & ConfigFlags
-      & { watchConfig?: boolean };
+  cmd.action(async (_opts, c: Command) => {
+    const all = c.optsWithGlobals() as DaemonFlags;
     const g = resolveGlobals(all);
     const { config, hooks } = await loadDaemonConfig(g, all);
-    await validateHosts(config, { host: g.host });
-    let reloader: ConfigReloader | undefined;
+    let reloader: ConfigReloader<DaemonConfig> | undefined;
     try {
       status.code = await runDaemon(g, {
         hooks,
-        hosts: hostConnectors(g, Deno.env, config.docker),
+        hosts: hostConnectors(g, config.hosts),
         engine: all,
         onReactor: (r) => reloader = startConfigReload(g, all, r, config),
       });
     } finally {
-      await reloader?.close();
+      if (reloader) await reloader.close();
+      else config.close();
     }
   });
-  return cmd as unknown as Command<[], Record<string, unknown>>;
+  return cmd;
 }
 
 /** `reactor once`. */
-export function onceCommand(status: ExitStatus): Command<[], Record<string, unknown>> {
+export function onceCommand(status: ExitStatus): Command {
   const cmd = engineOptions(
     new Command("once").description(
       "reconcile every running container once, then exit (non-zero if an action failed)",
     ),
   );
-  cmd.action(async (_opts, c) => {
-    const all = c.optsWithGlobals() as GlobalFlags & HookFlags & EngineFlags & ConfigFlags;
+  cmd.action(async (_opts, c: Command) => {
+    const all = c.optsWithGlobals() as DaemonFlags;
     const g = resolveGlobals(all);
     const { config, hooks } = await loadDaemonConfig(g, all);
-    await validateHosts(config, { host: g.host });
-    status.code = await runOnce(g, {
-      hooks,
-      hosts: hostConnectors(g, Deno.env, config.docker),
-      engine: all,
-    });
+    try {
+      status.code = await runOnce(g, {
+        hooks,
+        hosts: hostConnectors(g, config.hosts),
+        engine: all,
+      });
+    } finally {
+      config.close();
+    }
   });
-  return cmd as unknown as Command<[], Record<string, unknown>>;
+  return cmd;
 }
 
 /** Re-exported for tests and alternative entry points. */

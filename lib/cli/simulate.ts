@@ -13,10 +13,11 @@ import type { HostContext } from "../engine/hook.ts";
 import { exec } from "../exec/run.ts";
 import { getLog } from "../log.ts";
 import { type GlobalFlags, resolveGlobals } from "./globals.ts";
-import { builtinFactory } from "./hooks.ts";
-import { configOption, insecureConfigOption, loadConfigFromFlags } from "../config/flags.ts";
-import type { BuiltinFactory } from "../config/hooks.ts";
+import { configOption, insecureConfigOption } from "../config/flags.ts";
+import type { BuildDeps } from "../config/hooks.ts";
+import { addHookFlags, type CliConfigFlags, loadCliConfig } from "./config.ts";
 import {
+  builtinHooks,
   executeSimulation,
   formatSimulation,
   parseContainerText,
@@ -25,7 +26,7 @@ import {
 } from "../config/simulate.ts";
 
 /** Options of the `simulate` command. */
-export interface SimulateFlags {
+export interface SimulateFlags extends CliConfigFlags {
   event: string;
   container?: string;
   config: string[];
@@ -39,8 +40,8 @@ export interface SimulateFlags {
 
 /** What the simulate command needs from the rest of reactor (injected by main.ts / tests). */
 export interface SimulateDeps {
-  /** Built-in hooks (label networking, scripts) from their settings. */
-  builtins?: BuiltinFactory;
+  /** What built-in hooks are made with (state dir, log); without it they are not shown. */
+  builtins?: BuildDeps;
   /** Connect to the engine for `--execute` (default: `-H`, `$DOCKER_HOST`, the local socket). */
   connect?: (flags: SimulateFlags) => Promise<HostContext & { close(): void }>;
   /** Read stdin (`--event -`). */
@@ -72,19 +73,32 @@ async function defaultConnect(flags: SimulateFlags): Promise<HostContext & { clo
 
 /** Run a simulation and return the report text. */
 export async function runSimulate(flags: SimulateFlags, deps: SimulateDeps = {}): Promise<string> {
-  const cfg = await loadConfigFromFlags(flags);
+  const cfg = await loadCliConfig({ host: flags.host }, flags);
+  try {
+    return await simulateWith(cfg, flags, deps);
+  } finally {
+    cfg.close();
+  }
+}
+
+async function simulateWith(
+  cfg: Awaited<ReturnType<typeof loadCliConfig>>,
+  flags: SimulateFlags,
+  deps: SimulateDeps,
+): Promise<string> {
   const event = parseEventText(await readAll(flags.event, deps), flags.hostId, flags.event);
+  const builtins = deps.builtins ? builtinHooks(cfg, deps.builtins) : undefined;
   const container = flags.container
     ? parseContainerText(await Deno.readTextFile(flags.container), flags.hostId, flags.container)
     : undefined;
   if (!flags.execute) {
     const host = { id: flags.hostId, name: flags.hostName ?? hostname() };
-    const rows = simulate(cfg, { event, container, host, builtins: deps.builtins });
+    const rows = simulate(cfg, { event, container, host, builtins });
     return formatSimulation(rows, event);
   }
   const host = await (deps.connect ?? defaultConnect)(flags);
   try {
-    const rows = simulate(cfg, { event, container, host, builtins: deps.builtins });
+    const rows = simulate(cfg, { event, container, host, builtins });
     const results = await executeSimulation(cfg, {
       event,
       container,
@@ -92,7 +106,8 @@ export async function runSimulate(flags: SimulateFlags, deps: SimulateDeps = {})
       log: getLog({ host: host.id }),
       signal: new AbortController().signal,
       exec,
-    }, deps.builtins);
+      movedOn: false,
+    }, deps.builtins ?? { stateDir: "", log: getLog(), insecure: false });
     let out = formatSimulation(rows, event, true);
     for (const r of results) {
       out += `${r.ok ? "ok    " : "FAILED"}  ${r.name}${r.error ? `: ${r.error}` : ""}\n`;
@@ -104,10 +119,8 @@ export async function runSimulate(flags: SimulateFlags, deps: SimulateDeps = {})
 }
 
 /** The `simulate` command. */
-export function simulateCommand(
-  deps: SimulateDeps = {},
-): Command<[], Omit<SimulateFlags, "host">> {
-  return new Command("simulate")
+export function simulateCommand(deps: SimulateDeps = {}): Command {
+  const cmd = new Command("simulate")
     .description("feed an event (Engine JSON) through the config and show what would run")
     .requiredOption("--event <file>", "event JSON file, or - for stdin")
     .option(
@@ -118,14 +131,15 @@ export function simulateCommand(
     .addOption(insecureConfigOption())
     .option("--execute", "really run the matching rules, handlers and hooks")
     .option("--host-id <id>", "host id the event comes from", "default")
-    .option("--host-name <name>", "engine name for %%host%% (default: this machine's hostname)")
-    .action(async (opts, cmd) => {
-      const globals = cmd.optsWithGlobals() as GlobalFlags;
-      const g = resolveGlobals(globals);
-      const text = await runSimulate({ ...opts, host: globals.host }, {
-        builtins: builtinFactory(g, opts),
-        ...deps,
-      });
-      await Deno.stdout.write(new TextEncoder().encode(text));
+    .option("--host-name <name>", "engine name for %%host%% (default: this machine's hostname)");
+  addHookFlags(cmd).action(async (opts: SimulateFlags, c: Command) => {
+    const globals = c.optsWithGlobals() as GlobalFlags;
+    const g = resolveGlobals(globals);
+    const text = await runSimulate({ ...opts, host: globals.host }, {
+      builtins: { stateDir: g.stateDir, log: g.log, insecure: !!opts.insecureConfig },
+      ...deps,
     });
+    await Deno.stdout.write(new TextEncoder().encode(text));
+  });
+  return cmd;
 }

@@ -16,6 +16,7 @@ export function makeContext(ctx: HandlerContext): Context {
   const { id, name, rootless, local } = ctx.host;
   return {
     event: ctx.event,
+    movedOn: ctx.movedOn,
     host: { id, name, rootless, local },
     docker: ctx.host.docker,
     log: ctx.log,

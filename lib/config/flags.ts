@@ -6,8 +6,7 @@
  */
 import { Option } from "commander";
 import { resolveConfigPaths } from "./discover.ts";
-import { loadConfig } from "./load.ts";
-import type { LoadedConfig } from "./model.ts";
+import { loadConfig, type Loaded, type LoadOptions } from "./load.ts";
 
 /** Parsed config flags. */
 export interface ConfigFlags {
@@ -41,16 +40,25 @@ export function insecureConfigOption() {
   );
 }
 
+/** Where and how {@link loadConfigFromFlags} looks (tests inject these). */
+export interface ConfigLoadContext extends Omit<LoadOptions, "insecure" | "flags"> {
+  /** `$REACTOR_CONFIG` (default: the process's). */
+  env?: string;
+  cwd?: string;
+  etcDir?: string;
+}
+
 /** Resolve (flags, `$REACTOR_CONFIG`, defaults) and load. Throws ConfigError. */
 export async function loadConfigFromFlags(
-  flags: ConfigFlags,
-  opts: { env?: string; cwd?: string; isRoot?: boolean; etcDir?: string } = {},
-): Promise<LoadedConfig> {
+  flags: ConfigFlags & Record<string, unknown>,
+  opts: ConfigLoadContext = {},
+): Promise<Loaded> {
+  const { env, cwd, etcDir, ...load } = opts;
   const paths = resolveConfigPaths({
     flags: flags.config,
-    env: opts.env ?? Deno.env.get("REACTOR_CONFIG"),
-    cwd: opts.cwd,
-    etcDir: opts.etcDir,
+    env: env ?? Deno.env.get("REACTOR_CONFIG"),
+    cwd,
+    etcDir,
   });
-  return await loadConfig(paths, { insecure: flags.insecureConfig, isRoot: opts.isRoot });
+  return await loadConfig(paths, { ...load, insecure: flags.insecureConfig, flags });
 }

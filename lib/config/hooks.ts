@@ -9,7 +9,9 @@ import type { HandlerContext, Hook } from "../engine/hook.ts";
 import type { ReactorEvent } from "../reactor.d.ts";
 import { CommandError, errorMessage } from "../errors.ts";
 import { containerFromEvent, makeContext } from "./context.ts";
-import type { BuiltinSettings, HandlerSpec, LoadedConfig, RuleSpec } from "./model.ts";
+import type { HandlerSpec, LoadedConfig, RuleSpec } from "./model.ts";
+import type { HookDeps } from "./builtin.ts";
+import { isWorkerFunction, WORKER_FN } from "./ts_runtime.ts";
 import { renderTemplate, type TemplateInput, templateKeys } from "./template.ts";
 import { sleep } from "../util/sleep.ts";
 
@@ -70,6 +72,8 @@ export function ruleHook(rule: RuleSpec): Hook {
   };
   return {
     name: `rule:${rule.name}`,
+    kind: "rule",
+    rule: rule.name,
     timeoutMs: ruleBudgetMs(rule),
     wants: (ev) => hostsOk(rule.hosts, ev) && rule.match(ev),
     async handle(ctx: HandlerContext): Promise<void> {
@@ -111,31 +115,48 @@ export function ruleHook(rule: RuleSpec): Hook {
   };
 }
 
-/** A TS handler as a hook. */
+/** A TS handler as a hook (run in its config's Worker, or in-process for a plain function). */
 export function handlerHook(h: HandlerSpec): Hook {
   return {
     name: `ts:${h.name}`,
+    kind: "ts",
+    rule: h.name,
     timeoutMs: h.timeoutMs,
     wants: (ev) => hostsOk(h.hosts, ev) && h.match(ev),
     async handle(ctx: HandlerContext): Promise<void> {
       const container = ctx.container ??
         (ctx.event.type === "container" ? containerFromEvent(ctx.event) : undefined);
       if (h.needsContainer && !container) return;
-      await h.run(container, makeContext({ ...ctx, log: ctx.log.child({ handler: h.name }) }));
+      const log = ctx.log.child({ handler: h.name });
+      if (isWorkerFunction(h.run)) {
+        const { runtime, path } = h.run[WORKER_FN];
+        await runtime.invoke({
+          fn: path,
+          container,
+          event: ctx.event,
+          host: ctx.host,
+          movedOn: ctx.movedOn,
+          exec: ctx.exec,
+          log,
+          signal: ctx.signal,
+        });
+        return;
+      }
+      await h.run(container, makeContext({ ...ctx, log }));
     },
   };
 }
 
-/** Builds the built-in hooks (label networking, scripts, …) from their settings. */
-export type BuiltinFactory = (settings: BuiltinSettings) => Hook[];
+/** What building hooks from a config needs. */
+export type BuildDeps = HookDeps;
 
 /**
  * All hooks of a loaded config, in run order: built-ins first (they set up networking that
  * user handlers may rely on), then YAML rules in file order, then TS handlers.
  */
-export function configHooks(cfg: LoadedConfig, builtins?: BuiltinFactory): Hook[] {
+export function configHooks(cfg: LoadedConfig, deps: BuildDeps): Hook[] {
   return [
-    ...(builtins ? builtins(cfg.builtins) : []),
+    ...cfg.hooks.flatMap((c) => c.settings === false ? [] : c.hook.create(c.settings, deps)),
     ...cfg.rules.map(ruleHook),
     ...cfg.handlers.map(handlerHook),
   ];

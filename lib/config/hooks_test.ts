@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { configHooks, handlerHook, ruleBudgetMs, ruleHook } from "./hooks.ts";
 import { loadYamlText } from "./yaml.ts";
-import { validateTs } from "./validate.ts";
+import { validateTs as validateTsPart } from "./validate.ts";
+import { Problems } from "./problems.ts";
 import type { HandlerContext } from "../engine/hook.ts";
 import type { ContainerInfo, ReactorEvent } from "../reactor.d.ts";
 import type { Run, RunOptions } from "../exec/run.ts";
@@ -9,6 +10,14 @@ import { CommandError } from "../errors.ts";
 import { getLog } from "../log.ts";
 import type { DockerClient } from "../docker/client.ts";
 import type { Context } from "../reactor.d.ts";
+import type { BuiltinHook } from "./builtin.ts";
+
+function validateTs(value: unknown, file: string) {
+  const p = new Problems(() => file);
+  const part = validateTsPart(value, p, file, []);
+  assert.deepEqual(p.list, []);
+  return { part };
+}
 
 function rules(yaml: string) {
   const r = loadYamlText(yaml, "t.yaml");
@@ -58,6 +67,7 @@ function ctx(exec: Run, ev = event(), container?: ContainerInfo): HandlerContext
       rootless: false,
       local: true,
     },
+    movedOn: false,
     log: getLog(),
     signal: new AbortController().signal,
     exec,
@@ -194,15 +204,28 @@ Deno.test("handlerHook() nsenter refuses a stopped container and a remote host w
 Deno.test("configHooks() orders built-ins, rules, then handlers", () => {
   const part = rules(`events_reactor:\n  r:\n    run: [x]\n`);
   const ts = validateTs({ onStart: () => {} }, "c.ts").part.handlers;
-  const hooks = configHooks(
-    { files: [], rules: part, handlers: ts, builtins: { labels: {}, scripts: false } },
-    (
+  const fake = (name: string): BuiltinHook => ({
+    name,
+    defaultOn: true,
+    settings: () => ({}),
+    describe: () => "",
+    create: (
       s,
-    ) => [{
-      name: `labels:${JSON.stringify(s.labels)}`,
-      wants: () => true,
-      handle: async () => {},
-    }],
+    ) => [{ name: `${name}:${JSON.stringify(s)}`, wants: () => true, handle: async () => {} }],
+  });
+  const hooks = configHooks(
+    {
+      files: [],
+      rules: part,
+      handlers: ts,
+      builtins: { labels: {}, scripts: false },
+      hooks: [
+        { hook: fake("labels"), settings: {}, source: "built-in" },
+        { hook: fake("scripts"), settings: false, source: "built-in" },
+      ],
+      hosts: [],
+    },
+    { stateDir: "/s", log: getLog(), insecure: false },
   );
   assert.deepEqual(hooks.map((h) => h.name), ["labels:{}", "rule:r", "ts:onStart"]);
 });

@@ -3,6 +3,7 @@ import { STARTER_CONFIG, writeStarter } from "./init.ts";
 import { exec } from "../exec/run.ts";
 import { CommandError, UsageError } from "../errors.ts";
 import { loadConfig } from "./load.ts";
+import { BUILTIN_HOOKS } from "../../hooks/mod.ts";
 
 async function denoCheck(dir: string, file: string) {
   return await exec([Deno.execPath(), "check", "--no-config", file], {
@@ -35,7 +36,7 @@ Deno.test("writeStarter() writes a config that type-checks against reactor.d.ts 
       "self-contained",
     );
     await denoCheck(dir, "reactor.config.ts");
-    const cfg = await loadConfig([`${dir}/reactor.config.ts`]);
+    const cfg = await loadConfig([`${dir}/reactor.config.ts`], { registry: BUILTIN_HOOKS });
     assert.deepEqual(cfg.handlers.map((h) => h.name), ["onStart", "on[0]"]);
     assert.deepEqual(cfg.builtins, {
       labels: { hostRoutes: "deny" },

@@ -1,11 +1,21 @@
 import assert from "node:assert/strict";
-import { loadConfig } from "./load.ts";
+import { loadConfig, type LoadOptions } from "./load.ts";
+import { BUILTIN_HOOKS } from "../../hooks/mod.ts";
 import { ConfigError } from "../errors.ts";
 
 /**
  * Broken configs and the exact one-line problem each must produce (`FILE` is the config file's
  * path, `DIR` its directory). `reactor check` prints exactly these lines.
  */
+/** Load with the built-in hooks and an empty environment for host resolution. */
+function load(paths: string[], opts: LoadOptions = {}) {
+  return loadConfig(paths, {
+    registry: BUILTIN_HOOKS,
+    hosts: { env: {}, home: "/root" },
+    ...opts,
+  });
+}
+
 const BROKEN: { name: string; file: string; text: string; expected: string[] }[] = [
   {
     name: "YAML syntax error",
@@ -272,12 +282,12 @@ const BROKEN: { name: string; file: string; text: string; expected: string[] }[]
 ];
 
 for (const c of BROKEN) {
-  Deno.test(`loadConfig() reports "${c.name}" precisely`, async () => {
+  Deno.test(`load() reports "${c.name}" precisely`, async () => {
     const dir = await Deno.makeTempDir();
     try {
       const path = `${dir}/${c.file}`;
       await Deno.writeTextFile(path, c.text);
-      const err = await loadConfig([path], { isRoot: false }).then(
+      const err = await load([path], { isRoot: false }).then(
         () => assert.fail("the broken config loaded"),
         (e: unknown) => e,
       );
@@ -306,8 +316,8 @@ async function problemsOf(p: Promise<unknown>): Promise<readonly string[]> {
   return err.problems;
 }
 
-Deno.test("loadConfig() loads the seed-001 rules file as it stands", async () => {
-  const cfg = await loadConfig([new URL("../../examples/reactor.yaml", import.meta.url).pathname]);
+Deno.test("load() loads the seed-001 rules file as it stands", async () => {
+  const cfg = await load([new URL("../../examples/reactor.yaml", import.meta.url).pathname]);
   assert.deepEqual(cfg.rules.map((r) => [r.name, r.match.summary]), [
     ["Fire notification on container lifecycle event", "type=container"],
     ["Propagate all events to Salt", "*"],
@@ -316,54 +326,54 @@ Deno.test("loadConfig() loads the seed-001 rules file as it stands", async () =>
   assert.deepEqual(cfg.builtins, { labels: {}, scripts: {} });
 });
 
-Deno.test("loadConfig() as root refuses a config file writable by others", async () => {
+Deno.test("load() as root refuses a config file writable by others", async () => {
   await withDir(async (dir) => {
     const path = `${dir}/reactor.yaml`;
     await Deno.writeTextFile(path, "events_reactor:\n  r:\n    run: [/bin/true]\n");
     await Deno.chmod(path, 0o666);
-    const problems = await problemsOf(loadConfig([path], { isRoot: true }));
+    const problems = await problemsOf(load([path], { isRoot: true }));
     assert.deepEqual(problems, [
       `${path}: refusing config file that is writable by group and others (mode 0666): anyone able ` +
       `to change it runs commands as root — run \`chown root:root ${path} && chmod go-w ${path}\`, ` +
       `or pass --insecure-config`,
     ]);
     // --insecure-config accepts it; so does a non-root reactor
-    assert.equal((await loadConfig([path], { isRoot: true, insecure: true })).rules.length, 1);
-    assert.equal((await loadConfig([path], { isRoot: false })).rules.length, 1);
+    assert.equal((await load([path], { isRoot: true, insecure: true })).rules.length, 1);
+    assert.equal((await load([path], { isRoot: false })).rules.length, 1);
     await Deno.chmod(path, 0o644);
     if (Deno.uid() === 0) {
-      assert.equal((await loadConfig([path], { isRoot: true })).rules.length, 1);
+      assert.equal((await load([path], { isRoot: true })).rules.length, 1);
     }
   });
 });
 
-Deno.test("loadConfig() as root refuses a config file group-writable or not owned by root", async () => {
+Deno.test("load() as root refuses a config file group-writable or not owned by root", async () => {
   if (Deno.uid() !== 0) throw new Error("this test needs root (chown); the suite runs as root");
   await withDir(async (dir) => {
     const path = `${dir}/reactor.config.ts`;
     await Deno.writeTextFile(path, "export default {};\n");
     await Deno.chmod(path, 0o664);
     assert.match(
-      (await problemsOf(loadConfig([path], { isRoot: true })))[0]!,
+      (await problemsOf(load([path], { isRoot: true })))[0]!,
       /writable by group \(mode 0664\)/,
     );
     await Deno.chmod(path, 0o644);
     await Deno.chown(path, 1000, 1000);
     assert.match(
-      (await problemsOf(loadConfig([path], { isRoot: true })))[0]!,
+      (await problemsOf(load([path], { isRoot: true })))[0]!,
       /refusing config file that is owned by uid 1000, not root: .* or pass --insecure-config$/,
     );
   });
 });
 
-Deno.test("loadConfig() as root refuses a scripts dir writable by others", async () => {
+Deno.test("load() as root refuses a scripts dir writable by others", async () => {
   await withDir(async (dir) => {
     const scripts = `${dir}/scripts`;
     await Deno.mkdir(scripts);
     await Deno.chmod(scripts, 0o777);
     const path = `${dir}/reactor.yaml`;
     await Deno.writeTextFile(path, `hooks:\n  scripts: { dir: ${scripts} }\n`);
-    const problems = await problemsOf(loadConfig([path], { isRoot: true }));
+    const problems = await problemsOf(load([path], { isRoot: true }));
     assert.equal(problems.length, 1);
     assert.match(
       problems[0]!,
@@ -374,22 +384,22 @@ Deno.test("loadConfig() as root refuses a scripts dir writable by others", async
   });
 });
 
-Deno.test("loadConfig() merges YAML and TS files and keeps the raw docker section", async () => {
+Deno.test("load() merges YAML and TS files and keeps the raw docker section", async () => {
   await withDir(async (dir) => {
     const y = `${dir}/a.yaml`;
     const t = `${dir}/b.ts`;
     await Deno.writeTextFile(
       y,
-      "docker:\n  hosts:\n    - { id: edge, url: tcp://10.0.0.1:2376 }\nhooks:\n  labels: { prefix: acme. }\nevents_reactor:\n  r:\n    run: [/bin/true]\n    hosts: [edge]\n",
+      "docker:\n  hosts:\n    edge: { type: remote, host: tcp://10.0.0.1:2376 }\nhooks:\n  labels: { prefix: acme. }\nevents_reactor:\n  r:\n    run: [/bin/true]\n    hosts: [edge]\n",
     );
     await Deno.writeTextFile(
       t,
       "export default async () => ({ hooks: { scripts: false }, onStart: () => {}, on: [{ name: 'web', match: { actor: { name: 'web-*' } }, run: () => {} }] });\n",
     );
-    const cfg = await loadConfig([y, t]);
+    const cfg = await load([y, t]);
     assert.deepEqual(cfg.files, [y, t]);
     assert.deepEqual(cfg.docker, {
-      value: { hosts: [{ id: "edge", url: "tcp://10.0.0.1:2376" }] },
+      value: { hosts: { edge: { type: "remote", host: "tcp://10.0.0.1:2376" } } },
       file: y,
     });
     assert.deepEqual(cfg.builtins, { labels: { prefix: "acme." }, scripts: false });
@@ -401,27 +411,33 @@ Deno.test("loadConfig() merges YAML and TS files and keeps the raw docker sectio
   });
 });
 
-Deno.test("loadConfig() rejects the same rule name in two files", async () => {
+Deno.test("load() rejects the same rule name in two files", async () => {
   await withDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/a.yaml`, "events_reactor:\n  r:\n    run: [/bin/true]\n");
     await Deno.writeTextFile(`${dir}/b.yaml`, "\nevents_reactor:\n  r:\n    run: [/bin/false]\n");
-    assert.deepEqual(await problemsOf(loadConfig([`${dir}/a.yaml`, `${dir}/b.yaml`])), [
+    assert.deepEqual(await problemsOf(load([`${dir}/a.yaml`, `${dir}/b.yaml`])), [
       `${dir}/b.yaml:3:3: rule "r" is already defined at ${dir}/a.yaml:2:3 — give each rule a unique name`,
     ]);
   });
 });
 
-Deno.test("loadConfig() with no files is the embedded default", async () => {
-  const cfg = await loadConfig([]);
-  assert.deepEqual(cfg, {
+Deno.test("load() with no files is the embedded default", async () => {
+  const cfg = await load([]);
+  assert.deepEqual({ ...cfg, hooks: undefined, hosts: undefined, close: undefined }, {
     files: [],
     rules: [],
     handlers: [],
     builtins: { labels: {}, scripts: {} },
+    hooks: undefined,
+    docker: undefined,
+    hosts: undefined,
+    runtimes: [],
+    close: undefined,
   });
+  assert.deepEqual(cfg.hosts.map((h) => [h.id, h.disabled]), [["default", false], ["local", true]]);
 });
 
-Deno.test("loadConfig() as root refuses a config file in a directory others can write", async () => {
+Deno.test("load() as root refuses a config file in a directory others can write", async () => {
   await withDir(async (dir) => {
     const sub = `${dir}/open`;
     await Deno.mkdir(sub);
@@ -429,25 +445,25 @@ Deno.test("loadConfig() as root refuses a config file in a directory others can 
     await Deno.writeTextFile(path, "events_reactor:\n  r:\n    run: [/bin/true]\n");
     await Deno.chmod(path, 0o644);
     await Deno.chmod(sub, 0o777);
-    assert.deepEqual(await problemsOf(loadConfig([path], { isRoot: true })), [
+    assert.deepEqual(await problemsOf(load([path], { isRoot: true })), [
       `${path}: refusing config file whose directory ${sub} is writable by group or others ` +
       `(mode 0777): anyone able to write there can replace the config — move it to a root-owned ` +
       `directory (e.g. /etc/reactor) or \`chmod go-w ${sub}\`, or pass --insecure-config`,
     ]);
     if (Deno.uid() === 0) {
       await Deno.chmod(sub, 0o1777); // sticky, like /tmp: others cannot replace root's file
-      assert.equal((await loadConfig([path], { isRoot: true })).rules.length, 1);
+      assert.equal((await load([path], { isRoot: true })).rules.length, 1);
     }
   });
 });
 
-Deno.test("loadConfig() takes a TS config's hosts as the docker section", async () => {
+Deno.test("load() takes a TS config's hosts as the docker section", async () => {
   await withDir(async (dir) => {
     await Deno.writeTextFile(
       `${dir}/a.ts`,
       `export default { hosts: { edge: { type: "remote", host: "ssh://me@box" } } };\n`,
     );
-    const cfg = await loadConfig([`${dir}/a.ts`]);
+    const cfg = await load([`${dir}/a.ts`]);
     assert.deepEqual(cfg.docker, {
       value: { hosts: { edge: { type: "remote", host: "ssh://me@box" } } },
       file: `${dir}/a.ts`,
@@ -456,7 +472,7 @@ Deno.test("loadConfig() takes a TS config's hosts as the docker section", async 
       `${dir}/b.ts`,
       `export default { hosts: {}, docker: { hosts: {} } };\n`,
     );
-    assert.deepEqual(await problemsOf(loadConfig([`${dir}/b.ts`])), [
+    assert.deepEqual(await problemsOf(load([`${dir}/b.ts`])), [
       `${dir}/b.ts: docker: set either hosts: or docker: { hosts: … }, not both — keep one`,
     ]);
   });

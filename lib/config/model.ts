@@ -7,6 +7,8 @@
 import type { EventMatcher } from "./match.ts";
 import type { Template } from "./template.ts";
 import type { EventHandler } from "../reactor.d.ts";
+import type { HostConfig } from "../hosts/config.ts";
+import type { ConfiguredHook } from "./builtin.ts";
 
 /** One YAML rule (`events_reactor.<name>`). */
 export interface RuleSpec {
@@ -59,28 +61,27 @@ export interface HandlerSpec {
   readonly run: EventHandler;
 }
 
-/** Built-in hook settings after merging all files (`false` = off). */
-export interface BuiltinSettings {
-  labels: false | { prefix?: string; hostRoutes?: string };
-  scripts: false | { dir?: string; timeoutMs?: number };
-}
-
-/** Everything loaded from the config files. */
+/** Everything loaded from the config files (and the flags and environment that refine them). */
 export interface LoadedConfig {
   /** Absolute paths, in load order ([] = embedded default). */
   readonly files: readonly string[];
   readonly rules: readonly RuleSpec[];
   readonly handlers: readonly HandlerSpec[];
-  readonly builtins: BuiltinSettings;
-  /** The raw `docker:` section (multi-host settings, validated by the hosts code). */
+  /** Validated settings of each built-in hook by name (`false` = off). */
+  readonly builtins: Readonly<Record<string, unknown>>;
+  /** The built-in hooks in run order, as configured. */
+  readonly hooks: readonly ConfiguredHook[];
+  /** The raw `docker:` section and its file (to notice changes on reload). */
   readonly docker?: { readonly value: unknown; readonly file: string };
+  /** The Docker hosts, validated (with `-H`, `DOCKER_HOST`, contexts and env overrides). */
+  readonly hosts: readonly HostConfig[];
 }
 
 /** What one file contributes. */
 export interface ConfigPart {
   rules: RuleSpec[];
   handlers: HandlerSpec[];
-  /** Only the keys this file sets. */
-  builtins: Partial<BuiltinSettings>;
+  /** Raw settings of the built-in hooks this file sets, by hook name. */
+  hooks: Record<string, unknown>;
   docker?: unknown;
 }

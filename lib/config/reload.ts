@@ -6,27 +6,34 @@
  * @module
  */
 import { dirname, resolve } from "node:path";
-import type { Hook } from "../engine/hook.ts";
 import { ConfigError, errorMessage } from "../errors.ts";
 import type { Log } from "../log.ts";
 
 /** Options for {@link ConfigReloader}. */
-export interface ReloaderOptions {
-  /** Load the config files again and build hooks; throws (ConfigError) when invalid. */
-  load: () => Promise<Hook[]>;
+export interface ReloaderOptions<T extends { hooks: readonly { name: string }[] }> {
+  /**
+   * Load the config files again and build hooks; throws (ConfigError) when invalid. A TS config
+   * that does not finish loading within its time limit is invalid too, so a stuck config never
+   * holds up later reloads.
+   */
+  load: () => Promise<T>;
   /**
    * Install the new hooks: `reactor.setHooks`, which swaps them between events and closes the
    * replaced ones.
    */
-  apply: (hooks: Hook[]) => void | Promise<void>;
+  apply: (loaded: T) => void | Promise<void>;
   log: Log;
   /** Quiet time after a file change before reloading (default 200 ms). */
   debounceMs?: number;
 }
 
 /** Reloads a config, one reload at a time. */
-export class ConfigReloader {
-  readonly #opts: ReloaderOptions;
+export class ConfigReloader<
+  T extends { hooks: readonly { name: string }[] } = {
+    hooks: readonly { name: string }[];
+  },
+> {
+  readonly #opts: ReloaderOptions<T>;
   #chain: Promise<boolean> = Promise.resolve(true);
   #cleanups: (() => void)[] = [];
   /** Number of successful reloads. */
@@ -34,7 +41,7 @@ export class ConfigReloader {
   /** Number of rejected (invalid) configs. */
   failures = 0;
 
-  constructor(opts: ReloaderOptions) {
+  constructor(opts: ReloaderOptions<T>) {
     this.#opts = opts;
   }
 
@@ -46,9 +53,9 @@ export class ConfigReloader {
 
   async #reload(reason: string): Promise<boolean> {
     const log = this.#opts.log;
-    let hooks: Hook[];
+    let loaded: T;
     try {
-      hooks = await this.#opts.load();
+      loaded = await this.#opts.load();
     } catch (err) {
       this.failures++;
       const problems = err instanceof ConfigError ? err.problems : [errorMessage(err)];
@@ -59,7 +66,7 @@ export class ConfigReloader {
       return false;
     }
     try {
-      await this.#opts.apply(hooks);
+      await this.#opts.apply(loaded);
     } catch (err) {
       this.failures++;
       log.error("config reload could not be applied, keeping the running config", {
@@ -69,7 +76,7 @@ export class ConfigReloader {
       return false;
     }
     this.reloads++;
-    log.info("config reloaded", { reason, hooks: hooks.map((h) => h.name).join(",") });
+    log.info("config reloaded", { reason, hooks: loaded.hooks.map((h) => h.name).join(",") });
     return true;
   }
 

@@ -6,14 +6,19 @@ import type { Hook } from "../engine/hook.ts";
 import { getLog } from "../log.ts";
 import { waitFor } from "../../tests/harness/dockerd.ts";
 
+const DEPS = { stateDir: "/nonexistent", log: getLog(), insecure: false };
+const hooksOf = async (file: string) => ({
+  hooks: configHooks(await loadConfig([file]), DEPS),
+});
+
 async function setup() {
   const dir = await Deno.makeTempDir();
   const file = `${dir}/reactor.yaml`;
   await Deno.writeTextFile(file, "events_reactor:\n  one:\n    run: [a]\n");
-  let installed: Hook[] = configHooks(await loadConfig([file]));
+  let installed: Hook[] = (await hooksOf(file)).hooks;
   const reloader = new ConfigReloader({
-    load: async () => configHooks(await loadConfig([file])),
-    apply: (hooks) => void (installed = hooks),
+    load: () => hooksOf(file),
+    apply: ({ hooks }) => void (installed = hooks),
     log: getLog(),
     debounceMs: 20,
   });
@@ -54,7 +59,7 @@ Deno.test("ConfigReloader reloads on SIGHUP and on file change", async () => {
     await waitFor(() => s.names()[0] === "rule:renamed", { what: "reload on file change" });
     await s.reloader.close(); // stop watching so only SIGHUP can reload now
     const r2 = new ConfigReloader({
-      load: async () => configHooks(await loadConfig([s.file])),
+      load: () => hooksOf(s.file),
       apply: () => {},
       log: getLog(),
     });

@@ -7,9 +7,9 @@
  */
 import type { ContainerInfo, ReactorEvent } from "../reactor.d.ts";
 import { parseEvent, parseInspect, parseJsonExact } from "../docker/normalize.ts";
-import type { HandlerContext } from "../engine/hook.ts";
+import type { HandlerContext, Hook } from "../engine/hook.ts";
 import { ConfigError, errorMessage } from "../errors.ts";
-import { type BuiltinFactory, configHooks, planRule } from "./hooks.ts";
+import { type BuildDeps, configHooks, planRule } from "./hooks.ts";
 import type { LoadedConfig } from "./model.ts";
 
 /** One line of the simulation. */
@@ -67,14 +67,13 @@ export function simulate(
     event: ReactorEvent;
     container?: ContainerInfo;
     host: { id: string; name: string };
-    builtins?: BuiltinFactory;
+    /** The built-in hooks, made (`builtinHooks`) when they should be shown. */
+    builtins?: readonly Hook[];
   },
 ): SimulationRow[] {
   const rows: SimulationRow[] = [];
-  if (input.builtins) {
-    for (const h of input.builtins(cfg.builtins)) {
-      rows.push({ kind: "hook", name: h.name, matched: h.wants(input.event) });
-    }
+  for (const h of input.builtins ?? []) {
+    rows.push({ kind: "hook", name: h.name, matched: h.wants(input.event) });
   }
   for (const r of cfg.rules) {
     const matched = (!r.hosts || r.hosts.includes(input.event.hostId)) && r.match(input.event);
@@ -143,11 +142,11 @@ export interface ExecutionResult {
 export async function executeSimulation(
   cfg: LoadedConfig,
   ctx: HandlerContext,
-  builtins?: BuiltinFactory,
+  deps: BuildDeps,
   timeoutMs = 60_000,
 ): Promise<ExecutionResult[]> {
   const results: ExecutionResult[] = [];
-  for (const hook of configHooks(cfg, builtins)) {
+  for (const hook of configHooks(cfg, deps)) {
     if (!hook.wants(ctx.event)) continue;
     const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(hook.timeoutMs ?? timeoutMs)]);
     try {
@@ -158,4 +157,9 @@ export async function executeSimulation(
     }
   }
   return results;
+}
+
+/** The built-in hooks of a loaded config, as the daemon would make them. */
+export function builtinHooks(cfg: LoadedConfig, deps: BuildDeps): Hook[] {
+  return cfg.hooks.flatMap((c) => c.settings === false ? [] : c.hook.create(c.settings, deps));
 }

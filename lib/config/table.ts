@@ -37,11 +37,9 @@ export function configTable(cfg: LoadedConfig, hosts: readonly HostRow[] = []): 
       `${h.host}${h.disabled ? " (disabled)" : ""}`,
     ]);
   }
-  for (const [name, s] of Object.entries(cfg.builtins)) {
-    const settings = s === false
-      ? "off"
-      : Object.entries(s).map(([k, v]) => `${k}=${v}`).join(" ") || "on (defaults)";
-    rows.push(["hook", name, "built-in", "(hook decides)", settings]);
+  for (const c of cfg.hooks) {
+    const settings = c.settings === false ? "off" : c.hook.describe(c.settings);
+    rows.push(["hook", c.hook.name, "built-in", "(hook decides)", settings]);
   }
   for (const r of cfg.rules) {
     const extra = [
@@ -74,7 +72,7 @@ export function configTable(cfg: LoadedConfig, hosts: readonly HostRow[] = []): 
     : "config: embedded default (no config file found)";
   const docker = cfg.docker ? `docker: section from ${cfg.docker.file}\n` : "";
   const n = `${cfg.rules.length} rule(s), ${cfg.handlers.length} handler(s), ${
-    Object.values(cfg.builtins).filter((s) => s !== false).length
+    cfg.hooks.filter((c) => c.settings !== false).length
   } built-in hook(s) on`;
   return `${head}\n${docker}${formatTable(rows)}${n}\n`;
 }

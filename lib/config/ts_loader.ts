@@ -1,19 +1,14 @@
 /**
- * Load one `reactor.config.ts` by absolute `file://` URL.
- *
- * Reload: ES modules cannot be un-imported, so every load adds a cache-busting query
- * (`?v=<n>`); the new module instance is a fresh evaluation. The cost is that each reload keeps
- * the old module in memory (a few KB per reload; reloads are rare and explicit). Modules the config
- * imports itself by relative path are not re-evaluated (they have no query) — keep a config in
- * one file, or restart reactor after changing its imports. A Worker would avoid the leak but
- * handlers need the engine's live context (Docker clients, exec, abort signals) on the main
- * thread, which cannot cross a worker boundary.
+ * Load one `reactor.config.ts` by absolute `file://` URL, in a Worker of its own
+ * (`ts_runtime.ts`): loading is time-limited, the module and everything it imports are evaluated
+ * afresh on every (re)load, and an old config's memory goes with its Worker.
  *
  * @module
  */
 import { pathToFileURL } from "node:url";
-import type { ConfigPart } from "./model.ts";
-import { validateTs } from "./validate.ts";
+import { formatDuration } from "../util/duration.ts";
+import { fromWireError } from "./ts_protocol.ts";
+import { DEFAULT_LOAD_TIMEOUT_MS, TsConfigRuntime, TsLoadError } from "./ts_runtime.ts";
 
 let generation = 0;
 
@@ -38,44 +33,60 @@ export function describeImportError(err: unknown, file: string): string {
   return `${file}: cannot load: ${first}`;
 }
 
-/** Import, call (if the default export is a function) and validate a TS config. */
+/** A loaded TS config: its value (functions run in its Worker) and the runtime to close. */
+export interface TsFile {
+  /** Undefined when loading failed (the problem is in `problems`). */
+  readonly value?: unknown;
+  readonly runtime?: TsConfigRuntime;
+  readonly problems: string[];
+  /** The error the config threw (its stack is shown with --verbose). */
+  readonly error?: unknown;
+}
+
+/** Import the config in a Worker (time-limited), call a default-exported factory. */
 export async function loadTsFile(
   absPath: string,
-): Promise<{ part: ConfigPart; problems: string[]; error?: unknown }> {
+  opts: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<TsFile> {
   const url = `${pathToFileURL(absPath).href}?v=${++generation}`;
-  let mod: Record<string, unknown>;
   try {
-    mod = await import(url);
+    const { runtime, value } = await TsConfigRuntime.load(url, opts);
+    return { value, runtime, problems: [] };
   } catch (err) {
-    return {
-      part: { rules: [], handlers: [], builtins: {} },
-      problems: [describeImportError(err, absPath)],
-      error: err,
-    };
-  }
-  if (!("default" in mod)) {
-    return {
-      part: { rules: [], handlers: [], builtins: {} },
-      problems: [
-        `${absPath}: has no default export — add \`export default { … } satisfies Config\``,
-      ],
-    };
-  }
-  let value = mod["default"];
-  if (typeof value === "function") {
-    try {
-      value = await (value as () => unknown)();
-    } catch (err) {
-      return {
-        part: { rules: [], handlers: [], builtins: {} },
-        error: err,
-        problems: [
-          `${absPath}: the default-exported config function threw: ${
-            (err instanceof Error ? err.message : String(err)).split("\n")[0]
-          } — fix the function or export a plain object`,
-        ],
-      };
+    if (!(err instanceof TsLoadError)) throw err;
+    const first = (err.wire?.message ?? "").split("\n")[0];
+    const error = err.wire ? fromWireError(err.wire) : err;
+    switch (err.stage) {
+      case "timeout":
+        return {
+          problems: [
+            `${absPath}: the config did not finish loading within ${
+              formatDuration(opts.timeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS)
+            } (an endless loop, or a promise that never settles, at top level or in its default export) — fix the code that runs at load time, or raise --config-timeout`,
+          ],
+        };
+      case "no-default":
+        return {
+          problems: [
+            `${absPath}: has no default export — add \`export default { … } satisfies Config\``,
+          ],
+        };
+      case "factory":
+        return {
+          error,
+          problems: [
+            `${absPath}: the default-exported config function threw: ${first} — fix the function or export a plain object`,
+          ],
+        };
+      case "value":
+        return {
+          error,
+          problems: [
+            `${absPath}: the config value cannot be used: ${first} — export plain data and functions`,
+          ],
+        };
+      default:
+        return { error, problems: [describeImportError(error, absPath)] };
     }
   }
-  return validateTs(value, absPath);
 }

@@ -5,7 +5,9 @@
  */
 import { DockerApiError, DockerConnectError, DockerProtocolError } from "../errors.ts";
 import type { Transport } from "./endpoint.ts";
+import { ndjsonLines } from "./ndjson.ts";
 import {
+  parseEvent,
   parseInfo,
   parseInspect,
   parseJsonExact,
@@ -18,6 +20,7 @@ import type {
   EngineInfo,
   EngineVersion,
   NetworkInfo,
+  ReactorEvent,
 } from "../reactor.d.ts";
 
 /** Highest API version this client speaks. Newer daemons are asked for this one. */
@@ -191,22 +194,27 @@ export class DockerClient {
     };
   }
 
-  /** Open `GET /events`; the caller reads the body. */
+  /**
+   * Open `GET /events` and return the stream of parsed events once the daemon answered. A line
+   * that is not an event goes to `onInvalid` (and is skipped); the stream ends when the daemon
+   * closes it, and throws when the connection breaks.
+   */
   async events(
     opts: {
       since?: string;
       until?: string;
       filters?: Record<string, string[]>;
       signal?: AbortSignal;
+      onInvalid?: (err: DockerProtocolError) => void;
     },
-  ): Promise<Response> {
+  ): Promise<AsyncIterable<ReactorEvent>> {
     const query: Record<string, string> = {};
     if (opts.since) query.since = opts.since;
     if (opts.until) query.until = opts.until;
     if (opts.filters) query.filters = JSON.stringify(opts.filters);
     const res = await this.#fetch("GET", "/events", { query, signal: opts.signal });
     if (!res.ok) await this.#fail(res, "GET", "/events");
-    return res;
+    return parseEventStream(res.body!, this.hostId, opts.onInvalid);
   }
 
   /** Request and parse a JSON answer (timeNano kept exact). */
@@ -314,4 +322,25 @@ function concat(parts: Uint8Array[]): Uint8Array {
     o += p.length;
   }
   return r;
+}
+
+/** NDJSON lines of `/events` → parsed events; invalid lines are reported and skipped. */
+export async function* parseEventStream(
+  body: ReadableStream<Uint8Array>,
+  hostId: string,
+  onInvalid: (err: DockerProtocolError) => void = () => {},
+): AsyncGenerator<ReactorEvent, void, undefined> {
+  for await (const line of ndjsonLines(body)) {
+    let ev: ReactorEvent;
+    try {
+      ev = parseEvent(line, hostId);
+    } catch (err) {
+      if (err instanceof DockerProtocolError) {
+        onInvalid(err);
+        continue;
+      }
+      throw err;
+    }
+    yield ev;
+  }
 }

@@ -265,3 +265,16 @@ export function parseNetworks(v: unknown): NetworkInfo[] {
     labels: strMap(n["Labels"]),
   }));
 }
+
+/**
+ * An Engine timestamp (`2026-11-30T13:24:05.123456789Z`, RFC 3339 with up to nanoseconds, any
+ * offset) as exact nanoseconds since the epoch; undefined when it is not one. `0001-01-01…`
+ * (never started) gives a negative number.
+ */
+export function rfc3339ToNano(s: string): bigint | undefined {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(s);
+  if (!m) return undefined;
+  const ms = Date.parse(`${m[1]}${m[3]}`);
+  if (Number.isNaN(ms)) return undefined;
+  return BigInt(ms) * 1_000_000n + BigInt((m[2] ?? "").padEnd(9, "0"));
+}

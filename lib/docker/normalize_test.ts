@@ -6,6 +6,7 @@ import {
   parseEvent,
   parseInspect,
   parseJsonExact,
+  rfc3339ToNano,
   syntheticStart,
 } from "./normalize.ts";
 
@@ -118,4 +119,12 @@ Deno.test("parseInspect() extracts pid, networks, primary IP and health", () => 
   assert.equal(c.labels["docker-events.route"], "add x");
   assert.equal(c.sandboxKey, "/var/run/docker/netns/abc");
   assert.throws(() => parseInspect({ Name: "x" }, "h"), /missing "Id"/);
+});
+
+Deno.test("rfc3339ToNano() keeps nanoseconds exact and handles offsets and the zero time", () => {
+  assert.equal(rfc3339ToNano("2026-11-30T13:24:05.123456789Z"), 1796045045123456789n);
+  assert.equal(rfc3339ToNano("2026-11-30T13:24:05Z"), 1796045045000000000n);
+  assert.equal(rfc3339ToNano("2026-11-30T14:24:05.5+01:00"), 1796045045500000000n);
+  assert.ok(rfc3339ToNano("0001-01-01T00:00:00Z")! < 0n);
+  assert.equal(rfc3339ToNano("yesterday"), undefined);
 });

@@ -8,6 +8,8 @@ import type { DockerClient } from "../docker/client.ts";
 import type { ContainerInfo, ReactorEvent } from "../reactor.d.ts";
 import type { Run } from "../exec/run.ts";
 import type { Log } from "../log.ts";
+import type { Inventory } from "./inventory.ts";
+import type { Observer } from "./observer.ts";
 
 /** What a handler knows about the engine an event came from. */
 export interface HostContext {
@@ -38,6 +40,22 @@ export interface HandlerContext {
   readonly signal: AbortSignal;
   /** The single spawn point (argv only, never a shell). */
   readonly exec: Run;
+  /**
+   * The container changed after the event (restarted or removed): `container` is its last known
+   * state with `running: false`, `pid: 0` — never the state of a later incarnation.
+   */
+  readonly movedOn: boolean;
+}
+
+/** What a hook gets when the engine starts it (level-triggered hooks live on this). */
+export interface HookRuntime {
+  /** The live view of every host's containers. */
+  readonly inventory: Inventory;
+  /** Where to report outcomes of runs not tied to one event (a render, a publish). */
+  readonly observer: Observer;
+  readonly log: Log;
+  /** Aborted when the hook is replaced (reload) or reactor stops. */
+  readonly signal: AbortSignal;
 }
 
 /** Why a hook is being called. */
@@ -52,8 +70,12 @@ export type Trigger =
 
 /** A unit of reaction. */
 export interface Hook {
-  /** Stable name used in logs, metrics and `reactor check` tables. */
+  /** Stable name used in logs and `reactor check` tables (`labels`, `rule:My rule`). */
   readonly name: string;
+  /** Kind for metrics (`labels`, `rule`, `ts`, …; default: the name). */
+  readonly kind?: string;
+  /** Rule or handler name within the kind (metrics label; default ""). */
+  readonly rule?: string;
   /** Cheap pre-filter on the raw event (no inspect yet). */
   wants(event: ReactorEvent): boolean;
   /** React to an event. Throwing marks the event as failed for this hook (logged, counted). */
@@ -65,6 +87,11 @@ export interface Hook {
   resync?(ctx: HandlerContext): Promise<void>;
   /** Optional per-hook timeout in milliseconds (default: the engine's handler timeout). */
   readonly timeoutMs?: number;
+  /**
+   * Optional: called once when the engine starts running this hook (at startup, or when a
+   * reload installs it). Level-triggered hooks subscribe to the inventory here.
+   */
+  start?(rt: HookRuntime): void | Promise<void>;
   /** Optional: release resources on shutdown or config reload. */
   close?(): Promise<void>;
 }

@@ -12,7 +12,11 @@ import type { HandlerContext, Hook, HostContext, Trigger } from "./hook.ts";
 
 /** Outcome of one hook invocation. */
 export interface HookOutcome {
+  /** The hook's name (`rule:My rule`). */
   hook: string;
+  /** Its kind and rule, for metrics (`rule`, `My rule`). */
+  kind: string;
+  rule: string;
   ok: boolean;
   error?: string;
   timedOut?: boolean;
@@ -24,6 +28,8 @@ export interface RunHooksInput {
   hooks: readonly Hook[];
   event: ReactorEvent;
   container: ContainerInfo | undefined;
+  /** The container moved on since the event (see {@link HandlerContext.movedOn}). */
+  movedOn?: boolean;
   host: HostContext;
   log: Log;
   exec: Run;
@@ -51,7 +57,9 @@ export async function runHooks(input: RunHooksInput): Promise<HookOutcome[]> {
       log,
       signal,
       exec: input.exec,
+      movedOn: input.movedOn ?? false,
     };
+    const id = { hook: hook.name, kind: hook.kind ?? hook.name, rule: hook.rule ?? "" };
     const started = performance.now();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<"timeout">((resolve) => {
@@ -66,16 +74,16 @@ export async function runHooks(input: RunHooksInput): Promise<HookOutcome[]> {
         call.catch(() => {}); // it may still settle later; ignore
         const msg = `Hook "${hook.name}" timed out after ${timeoutMs} ms`;
         log.error(msg, { durationMs: Math.round(durationMs) });
-        out.push({ hook: hook.name, ok: false, error: msg, timedOut: true, durationMs });
+        out.push({ ...id, ok: false, error: msg, timedOut: true, durationMs });
       } else {
         log.debug(`Hook "${hook.name}" done`, { durationMs: Math.round(durationMs) });
-        out.push({ hook: hook.name, ok: true, durationMs });
+        out.push({ ...id, ok: true, durationMs });
       }
     } catch (err) {
       const durationMs = performance.now() - started;
       const msg = errorMessage(err);
       log.error(`Hook "${hook.name}" failed: ${msg}`, { durationMs: Math.round(durationMs) });
-      out.push({ hook: hook.name, ok: false, error: msg, durationMs });
+      out.push({ ...id, ok: false, error: msg, durationMs });
     } finally {
       clearTimeout(timer);
     }

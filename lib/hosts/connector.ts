@@ -11,13 +11,13 @@ import { openTransport, type Transport } from "../docker/endpoint.ts";
 import { DockerConnectError, errorMessage, ReactorError } from "../errors.ts";
 import type { Log } from "../log.ts";
 import type { spawnChild } from "../exec/spawn.ts";
-import type { HostConnector as EngineHostConnector } from "../engine/reactor.ts";
+import type { HostConnector } from "../docker/connector.ts";
 import type { HostConfig } from "./config.ts";
 import { ManagedDaemon } from "./managed.ts";
 import { openSshTransport, type SshTransport } from "./ssh.ts";
 
 /** The engine's connector contract plus what `reactor hosts` shows. */
-export interface HostConnector extends EngineHostConnector {
+export interface ConfiguredConnector extends HostConnector {
   /** The validated configuration. */
   readonly config: HostConfig;
   /** The managed daemon, for `type: managed`. */
@@ -44,7 +44,7 @@ export interface ConnectorDeps {
 export function createConnectors(
   hosts: readonly HostConfig[],
   deps: ConnectorDeps,
-): HostConnector[] {
+): ConfiguredConnector[] {
   return hosts.filter((h) => !h.disabled).map((h) => createConnector(h, deps));
 }
 
@@ -57,7 +57,7 @@ export function createConnectors(
  * const docker = await c.connect(signal);
  * ```
  */
-export function createConnector(cfg: HostConfig, deps: ConnectorDeps): HostConnector {
+export function createConnector(cfg: HostConfig, deps: ConnectorDeps): ConfiguredConnector {
   if (cfg.disabled) {
     throw new ReactorError(
       `Docker host "${cfg.id}" is disabled — set disabled: false (or REACTOR_DOCKER_HOSTS_${

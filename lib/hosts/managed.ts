@@ -16,7 +16,8 @@ import { oneLine } from "../errors.ts";
 import type { Log } from "../log.ts";
 import { spawnChild, type SpawnedChild } from "../exec/spawn.ts";
 import { sleep } from "../util/sleep.ts";
-import { type ManagedConfig, passwdEntry } from "./config.ts";
+import type { ManagedConfig } from "./config.ts";
+import { passwdEntry } from "./passwd.ts";
 
 /** Where a managed daemon stands. */
 export type ManagedState = "stopped" | "starting" | "up" | "adopted" | "failed";

@@ -4,6 +4,7 @@
  * RECORD_DELAY_MS, RECORD_FAIL_NAME.
  */
 import { hostConnectors, resolveGlobals } from "../../lib/cli/globals.ts";
+import { loadCliConfig } from "../../lib/cli/config.ts";
 import { runDaemon, runOnce } from "../../lib/cli/run.ts";
 import { recorderHook } from "./recorder.ts";
 
@@ -16,7 +17,7 @@ const hook = recorderHook({
 });
 const opts = {
   hooks: [hook],
-  hosts: hostConnectors(g),
+  hosts: hostConnectors(g, (await loadCliConfig(g, { config: [] })).hosts),
   engine: { drainTimeout: env.get("RECORD_DRAIN") },
 };
 const code = env.get("RECORD_MODE") === "once" ? await runOnce(g, opts) : await runDaemon(g, opts);

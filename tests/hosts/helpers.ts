@@ -7,8 +7,7 @@
  */
 import { exec } from "../../lib/exec/run.ts";
 import type { ReactorEvent } from "../../lib/reactor.d.ts";
-import { parseEvent } from "../../lib/docker/normalize.ts";
-import type { HostConnector } from "../../lib/hosts/connector.ts";
+import type { ConfiguredConnector as HostConnector } from "../../lib/hosts/connector.ts";
 import type { Log, LogFields } from "../../lib/log.ts";
 
 /** Files made by {@link makeCerts}. */
@@ -158,20 +157,9 @@ export async function pumpEvents(
   while (!signal.aborted) {
     try {
       const docker = await conn.connect(signal);
-      const res = await docker.events({ signal, filters, since });
-      const dec = new TextDecoder();
-      let buf = "";
-      for await (const chunk of res.body!) {
-        buf += dec.decode(chunk, { stream: true });
-        let i: number;
-        while ((i = buf.indexOf("\n")) >= 0) {
-          const line = buf.slice(0, i).trim();
-          buf = buf.slice(i + 1);
-          if (!line) continue;
-          const ev = parseEvent(line, conn.id);
-          since = `${ev.time}`;
-          out.push(ev);
-        }
+      for await (const ev of await docker.events({ signal, filters, since })) {
+        since = `${ev.time}`;
+        out.push(ev);
       }
     } catch (err) {
       if (signal.aborted) break;
