@@ -315,8 +315,10 @@ export class Dispatcher {
     }
     let info: ContainerInfo;
     try {
+      // not tied to the session: events queued when reactor stops are still drained; a broken
+      // connection fails the request itself, a half-open one runs into the timeout
       const signal = AbortSignal.any([
-        h.session?.signal ?? this.#o.shutdown,
+        this.#o.shutdown,
         AbortSignal.timeout(this.#o.inspectTimeoutMs ?? 30_000),
       ]);
       info = await h.ctx!.docker.inspect(cid, signal);

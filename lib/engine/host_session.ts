@@ -140,7 +140,10 @@ export async function runHostSession(
         for await (const ev of events) o.dispatcher.ingest(h, ev);
       })();
       if (o.resync) void resync(h, client, o, sessionSignal, session, log);
-      await reading;
+      // An aborted fetch does not always end its body stream: never wait on it past the abort
+      // (and never let its late failure go unhandled).
+      reading.catch(() => {});
+      await Promise.race([reading, aborted(sessionSignal)]);
       if (!signal.aborted) log.warn("Event stream ended; reconnecting");
     } catch (err) {
       if (signal.aborted) break;
@@ -171,6 +174,13 @@ export async function runHostSession(
     await sleep(delay, signal);
   }
   setState(h, o, "stopped");
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => resolve(), { once: true });
+  });
 }
 
 async function resync(
