@@ -143,9 +143,11 @@ export async function loadGlueDirs(
   for (const given of dirs) {
     const dir = resolve(given);
     let real: string;
+    let files: string[];
     try {
       real = await Deno.realPath(dir);
       if (!(await Deno.stat(real)).isDirectory) throw new Error("not a directory");
+      files = await iniFiles(dir);
     } catch (err) {
       out.problems.push(
         `${dir}: cannot read glue dir: ${(err as Error).message} — create it or fix --glue-dir`,
@@ -154,7 +156,6 @@ export async function loadGlueDirs(
     }
     if (done.has(real)) continue;
     done.add(real);
-    const files = await iniFiles(dir);
     // whoever can add a file here runs commands as root: refuse the whole dir
     const dirProblem = files[0] ? await checkConfigDir(files[0], own) : undefined;
     if (dirProblem) {
@@ -220,28 +221,7 @@ async function loadOne(
   const enabled = flag("enabled", true);
   const triggersNone = flag("triggers-none", false);
 
-  const eventsEntry = get("events");
-  let events: Set<string> | "all" = new Set();
-  let none = false;
-  if (!eventsEntry || eventsEntry.value === "") {
-    at(
-      eventsEntry?.line ?? handler.line,
-      "missing events",
-      "add events= with container actions (start,die), all, or none",
-    );
-  } else {
-    for (const name of eventsEntry.value.split(",").map((s) => s.trim()).filter(Boolean)) {
-      if (name === NONE) none = true;
-      else if (name === ALL) events = ALL;
-      else if (!CONTAINER_ACTIONS.has(name)) {
-        at(
-          eventsEntry.line,
-          `unknown event "${name}"`,
-          `use all, none, or Docker container actions (${[...CONTAINER_ACTIONS].join(", ")})`,
-        );
-      } else if (events !== ALL) events.add(name);
-    }
-  }
+  const { events, none } = readEvents(get("events"), handler.line, at);
 
   const classEntry = get("class");
   let kind: GlueKind | undefined;
@@ -267,42 +247,22 @@ async function loadOne(
   let script: string | undefined;
   let state = enabled ? "enabled" : "disabled (enabled=0)";
   if (kind === "script") {
-    const scriptEntry = paramsSection?.entries.get("script");
-    if (!scriptEntry || scriptEntry.value === "") {
+    const entry = paramsSection?.entries.get("script");
+    if (!entry || entry.value === "") {
       at(
-        scriptEntry?.line ?? paramsSection?.line ?? classEntry!.line,
+        entry?.line ?? paramsSection?.line ?? classEntry!.line,
         "ScriptHandler without [params] script=",
         "add script=NAME (found in the script paths) or an absolute path",
       );
     } else {
-      const r = await resolveGlueScript(scriptEntry.value, scriptPaths);
-      script = r.path;
-      if (!script) {
-        state = `disabled: script "${scriptEntry.value}" not found`;
-        out.warnings.push(
-          `${file}:${scriptEntry.line}: script "${scriptEntry.value}" not found (looked at ${
-            r.tried.join(", ")
-          }); handler disabled — install it there, pass --glue-script-path, or use an absolute path`,
-        );
-      } else {
-        const unsafe = await scriptSafetyProblem(script, {
-          uid: opts.isRoot === undefined ? undefined : opts.isRoot ? 0 : 1,
-          insecure: opts.insecureScripts,
-        });
-        if (unsafe) problems.push(`${file}:${scriptEntry.line}: ${unsafe}`);
-      }
+      script = await findScript(file, entry, scriptPaths, opts, {
+        problems,
+        warnings: out.warnings,
+      });
+      if (!script) state = `disabled: script "${entry.value}" not found`;
     }
   }
-  const seen = new Map<string, IniEntry>();
-  for (const e of paramEntries) {
-    const name = paramEnvName(e.key);
-    const first = seen.get(name);
-    if (first) {
-      out.warnings.push(
-        `${file}:${e.line}: params "${first.rawKey}" (line ${first.line}) and "${e.rawKey}" both map to ${name}; the environment gets the first — rename one (crudini still reads both)`,
-      );
-    } else seen.set(name, e);
-  }
+  out.warnings.push(...collisionWarnings(file, paramEntries));
   if (problems.length || !kind || !classEntry) {
     out.problems.push(...problems);
     return;
@@ -321,4 +281,82 @@ async function loadOne(
     script,
     state,
   });
+}
+
+/** Parse `events=` into container actions (or `all`) and the `none` flag. */
+function readEvents(
+  entry: IniEntry | undefined,
+  sectionLine: number,
+  at: (line: number, what: string, fix: string) => void,
+): { events: ReadonlySet<string> | "all"; none: boolean } {
+  const actions = new Set<string>();
+  let all = false;
+  let none = false;
+  if (!entry || entry.value === "") {
+    at(
+      entry?.line ?? sectionLine,
+      "missing events",
+      "add events= with container actions (start,die), all, or none",
+    );
+    return { events: actions, none };
+  }
+  for (const name of entry.value.split(",").map((s) => s.trim()).filter(Boolean)) {
+    if (name === NONE) none = true;
+    else if (name === ALL) all = true;
+    else if (CONTAINER_ACTIONS.has(name)) actions.add(name);
+    else {
+      at(
+        entry.line,
+        `unknown event "${name}"`,
+        `use all, none, or Docker container actions (${[...CONTAINER_ACTIONS].join(", ")})`,
+      );
+    }
+  }
+  return { events: all ? ALL : actions, none };
+}
+
+/**
+ * Resolve a ScriptHandler's script: not found is a warning (the handler is disabled, as in
+ * Glue); found but writable by others (as root) is a problem.
+ */
+async function findScript(
+  file: string,
+  entry: IniEntry,
+  scriptPaths: readonly string[],
+  opts: LoadGlueOptions,
+  out: { problems: string[]; warnings: string[] },
+): Promise<string | undefined> {
+  const r = await resolveGlueScript(entry.value, scriptPaths);
+  if (!r.path) {
+    out.warnings.push(
+      `${file}:${entry.line}: script "${entry.value}" not found (looked at ${
+        r.tried.join(", ")
+      }); handler disabled — install it there, pass --glue-script-path, or use an absolute path`,
+    );
+    return undefined;
+  }
+  const unsafe = await scriptSafetyProblem(r.path, {
+    uid: opts.isRoot === undefined ? undefined : opts.isRoot ? 0 : 1,
+    insecure: opts.insecureScripts,
+  });
+  if (unsafe) out.problems.push(`${file}:${entry.line}: ${unsafe}`);
+  return r.path;
+}
+
+/** `[params]` keys that map to the same `REACTOR_PARAM_*` name (the first one wins). */
+function collisionWarnings(file: string, entries: readonly IniEntry[]): string[] {
+  const seen = new Map<string, IniEntry>();
+  const warnings: string[] = [];
+  for (const e of entries) {
+    const name = paramEnvName(e.key);
+    const first = seen.get(name);
+    if (!first) {
+      seen.set(name, e);
+      continue;
+    }
+    warnings.push(
+      `${file}:${e.line}: params "${first.rawKey}" (line ${first.line}) and "${e.rawKey}" both map to ${name}; the environment gets the first — rename one (crudini still reads both)`,
+    );
+  }
+  return warnings;
 }
