@@ -1,0 +1,77 @@
+/**
+ * Shared helpers for the Glue tests: a recording Log, the fixture paths, and a private glue
+ * layout (`<tmp>/docker-glue.d` + `<tmp>/handler-scripts`) built from them.
+ *
+ * @module
+ */
+import type { Log, LogFields } from "../../lib/log.ts";
+
+/** One recorded log line. */
+export interface LogRecordLine {
+  level: string;
+  message: string;
+  fields: LogFields;
+}
+
+/** A Log that keeps every record in `records`. */
+export function memLog(
+  records: LogRecordLine[] = [],
+  bound: LogFields = {},
+): Log & { records: LogRecordLine[] } {
+  const push = (level: string) => (message: string, fields?: LogFields) =>
+    records.push({ level, message, fields: { ...bound, ...fields } });
+  return {
+    records,
+    debug: push("debug"),
+    info: push("info"),
+    warn: push("warn"),
+    error: push("error"),
+    child: (f) => memLog(records, { ...bound, ...f }),
+  };
+}
+
+/** `tests/glue/fixtures/` (absolute). */
+export const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
+
+/** A private copy of Glue's layout in a fresh temp dir (mode 0700, owned by whoever runs). */
+export interface GlueLayout {
+  root: string;
+  /** `<root>/docker-glue.d` */
+  glueDir: string;
+  /** `<root>/handler-scripts` (the default `<glue dir>/../handler-scripts`). */
+  scriptsDir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Make `<tmp>/docker-glue.d` and `<tmp>/handler-scripts`. `inis` maps INI file names to their
+ * text; `scripts` maps script names to their text (written mode 0755).
+ */
+export async function glueLayout(
+  inis: Record<string, string> = {},
+  scripts: Record<string, string> = {},
+): Promise<GlueLayout> {
+  const root = await Deno.makeTempDir({ prefix: "rx-glue-" });
+  const glueDir = `${root}/docker-glue.d`;
+  const scriptsDir = `${root}/handler-scripts`;
+  await Deno.mkdir(glueDir, { mode: 0o755 });
+  await Deno.mkdir(scriptsDir, { mode: 0o755 });
+  for (const [name, text] of Object.entries(inis)) {
+    await Deno.writeTextFile(`${glueDir}/${name}`, text, { mode: 0o644 });
+  }
+  for (const [name, text] of Object.entries(scripts)) {
+    await Deno.writeTextFile(`${scriptsDir}/${name}`, text, { mode: 0o755 });
+    await Deno.chmod(`${scriptsDir}/${name}`, 0o755);
+  }
+  return {
+    root,
+    glueDir,
+    scriptsDir,
+    close: () => Deno.remove(root, { recursive: true }),
+  };
+}
+
+/** The text of a fixture file (unchanged bytes). */
+export async function fixture(path: string): Promise<string> {
+  return await Deno.readTextFile(`${FIXTURES}${path}`);
+}
