@@ -78,6 +78,7 @@ export async function startEmptyHaproxy(): Promise<TestHaproxy> {
 export function balancerFor(
   h: TestHaproxy,
   extra: Record<string, unknown> = {},
+  opts: { reloadTimeoutMs?: number } = {},
 ): { balancer: HaproxyBalancer; log: MemoryLog } {
   const parsed = parseHaproxySettings({
     configFile: h.configFile,
@@ -89,6 +90,10 @@ export function balancerFor(
   });
   if (!parsed.settings) throw new Error(JSON.stringify(parsed.problems));
   const log = memoryLog();
-  const balancer = new HaproxyBalancer(parsed.settings, { exec, log, reloadTimeoutMs: 10_000 });
+  const balancer = new HaproxyBalancer(parsed.settings, {
+    exec,
+    log,
+    reloadTimeoutMs: opts.reloadTimeoutMs ?? 10_000,
+  });
   return { balancer, log };
 }
