@@ -130,5 +130,7 @@ export async function renderConfig(renderer: Renderer, model: BalancerModel): Pr
 function messageOf(err: unknown): string {
   const m = err instanceof Error ? err.message : String(err);
   // Nunjucks: "(path) [Line 3, Column 5]\n  unexpected token: %}"
-  return m.replace(/^\(([^)]*)\)\s*/, "").replace(/\s*\n\s*/g, ": ");
+  return m.replace(/^\(([^)]*)\)\s*/, "")
+    .replace(/^\[Line (\d+), Column (\d+)\]\s*/, "line $1, column $2: ")
+    .replace(/\s*\n\s*/g, " ").replace(/: : /g, ": ");
 }
