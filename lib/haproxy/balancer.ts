@@ -246,6 +246,13 @@ export class HaproxyBalancer {
     }
     this.#reloadNext = false;
     this.stats.reloads++;
+    if (reloaded.unverified) {
+      log.warn(
+        `HAProxy reload not verified: the Runtime API at ${this.settings.statsSocket} did not ` +
+          `answer before it — render "stats socket ${this.settings.statsSocket} level admin ` +
+          `expose-fd listeners" in the config`,
+      );
+    }
     log.info("HAProxy reloaded", { reason: plan.reason, workerPid: reloaded.workerPid });
     return this.#done({ action: "reload", reason: plan.reason, warnings });
   }

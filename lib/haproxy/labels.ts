@@ -38,7 +38,7 @@ import type {
 
 /** Health-check options on every server line (dynamic servers do not inherit default-server). */
 export const DEFAULT_SERVER_CHECK =
-  "check inter 2s fastinter 250ms downinter 250ms rise 2 fall 2 observe layer4 error-limit 1 " +
+  "check inter 2s fastinter 100ms downinter 100ms rise 1 fall 2 observe layer4 error-limit 1 " +
   "on-error mark-down";
 
 /** Default weight, as Glue. */
