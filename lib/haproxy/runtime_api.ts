@@ -18,7 +18,7 @@ export interface ServerState {
   weight: number;
   /** `srv_op_state`: 0 stopped, 1 starting, 2 running, 3 stopping. */
   opState: number;
-  /** `srv_admin_state` bit field (0x01 forced maintenance, 0x04 `disabled` in the config, …). */
+  /** `srv_admin_state` bit field (0x01 forced maintenance, 0x04 `disabled` in the config). */
   adminState: number;
   /** Forced into maintenance (CLI `disable server` or `disabled` in the config). */
   maint: boolean;
@@ -31,8 +31,11 @@ export interface RuntimeApiOptions {
 }
 
 const WORD = /^[^\s;#'"`\\]+$/;
-/** srv_admin_state bits that mean "put in maintenance on purpose". */
-const FORCED_MAINT = 0x01 | 0x04;
+/**
+ * srv_admin_state bit of forced maintenance (CLI `disable server`, and also set with 0x04 for
+ * `disabled` in the config; `enable server` clears 0x01 but leaves 0x04 as a marker).
+ */
+const FORCED_MAINT = 0x01;
 
 /** Talks to one HAProxy stats socket. */
 export class RuntimeApi {

@@ -147,6 +147,23 @@ Deno.test("HaproxyBalancer keeps HAProxy running on the old state when things br
         assert.equal(tally(await curlMany(url, 10, { host: "a.test" })).size, 2);
       },
     );
+
+    await t.step(
+      "a server disabled by a reload is enabled at runtime and stays converged",
+      async () => {
+        await runWeb(d, "c1", { port, wwwRoot, labels: { [`glue_http_${p}_host`]: "c.test" } });
+        const live = await containers(d);
+        const r = await balancer.update(withHealth(live, "a2", "unhealthy"));
+        assert.equal(r.action, "reload", JSON.stringify(r));
+        const a2 = (await h.api.showServersState()).find((x) => x.server.startsWith("a2_"))!;
+        assert.equal(a2.maint, true);
+        const on = await balancer.update(live);
+        assert.equal(on.action, "runtime", JSON.stringify(on));
+        assert.deepEqual(on.ops, [`enable ${a2.backend}/${a2.server}`]);
+        assert.equal((await balancer.update(live)).action, "none");
+        await waitFor(async () => tally(await curlMany(url, 10, { host: "a.test" })).size === 2);
+      },
+    );
   } finally {
     await balancer.close();
     await h.close();

@@ -17,7 +17,8 @@ Deno.test("RuntimeApi manages dynamic servers on a real HAProxy", async (t) => {
     `global\n    stats socket ${statsSocket} mode 600 level admin expose-fd listeners\n` +
     `defaults\n    mode http\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n` +
     `frontend fe\n    bind 127.0.0.1:${port}\n    default_backend be\n` +
-    `backend be\n    balance roundrobin\n    server s1 127.0.0.1:9 weight 10\n`
+    `backend be\n    balance roundrobin\n    server s1 127.0.0.1:9 weight 10\n` +
+    `backend off\n    server d1 127.0.0.1:9 check disabled\n`
   );
   const api = h.api;
   try {
@@ -27,8 +28,18 @@ Deno.test("RuntimeApi manages dynamic servers on a real HAProxy", async (t) => {
       const s = await api.showServersState();
       assert.deepEqual(s.map((x) => [x.backend, x.server, x.address, x.port, x.weight, x.maint]), [
         ["be", "s1", "127.0.0.1", 9, 10, false],
+        ["off", "d1", "127.0.0.1", 9, 1, true],
       ]);
     });
+
+    await t.step(
+      "a server disabled in the config counts as in maintenance until enabled",
+      async () => {
+        await api.enableServer("off", "d1");
+        const d1 = (await api.showServersState()).find((x) => x.server === "d1")!;
+        assert.equal(d1.maint, false, `admin state ${d1.adminState}`);
+      },
+    );
 
     await t.step(
       "addServer() adds in maintenance; enable, weight, addr, disable, del",
@@ -47,7 +58,7 @@ Deno.test("RuntimeApi manages dynamic servers on a real HAProxy", async (t) => {
         assert.deepEqual([s2.weight, s2.address, s2.port], [256, "127.0.0.2", 11]);
         await api.disableServer("be", "s2");
         await api.delServer("be", "s2");
-        assert.deepEqual((await api.showServersState()).map((x) => x.server), ["s1"]);
+        assert.deepEqual((await api.showServersState()).map((x) => x.server), ["s1", "d1"]);
       },
     );
 
@@ -80,7 +91,7 @@ Deno.test("RuntimeApi manages dynamic servers on a real HAProxy", async (t) => {
           api.send("show info\nshutdown frontend fe"),
           /may not contain a newline/,
         );
-        assert.equal((await api.showServersState()).length, 1);
+        assert.equal((await api.showServersState()).length, 2);
       },
     );
 
