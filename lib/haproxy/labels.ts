@@ -27,14 +27,11 @@ import type {
   Backend,
   BalancerContainer,
   BalancerModel,
-  HostAcl,
-  HttpFrontend,
   ModelWarning,
-  PrefixAcl,
-  Route,
   Server,
   TcpFrontend,
 } from "./model.ts";
+import { httpFrontends, nameHttpBackends, stripRule } from "./routes.ts";
 
 /** Health-check options on every server line (dynamic servers do not inherit default-server). */
 export const DEFAULT_SERVER_CHECK =
@@ -326,81 +323,4 @@ export function serverName(c: { name: string; id: string }): string {
   const name = (c.name || "c").replace(/[^A-Za-z0-9_.-]/g, "_");
   const id = c.id.replace(/[^A-Za-z0-9]/g, "").slice(0, 12);
   return `${name}_${id}`;
-}
-
-function safeName(s: string): string {
-  return s.replace(/\*/g, "wild").replace(/[^A-Za-z0-9_.-]/g, "_");
-}
-
-function nameHttpBackends(backends: Backend[]): void {
-  const used = new Set<string>();
-  for (const be of backends) {
-    let base = `be_http_${be.port}`;
-    if (be.host) base += `_${safeName(be.host)}`;
-    if (be.prefix) base += `_${safeName(be.prefix)}`;
-    let name = base;
-    for (let n = 2; used.has(name); n++) name = `${base}_${n}`;
-    used.add(name);
-    be.name = name;
-  }
-}
-
-/** `^/api/?(.*)$` → `/\1`: removes `/api` and keeps the rest (and the query string). */
-function stripRule(prefix: string): { regex: string; replacement: string } {
-  const escaped = prefix.replace(/[.]/g, "[.]");
-  return { regex: `^/${escaped}/?(.*)$`, replacement: "/\\1" };
-}
-
-/** Host ACL order: exact hosts (longest first), then wildcards (longest first), then any host. */
-function hostRank(host: string): [number, number, string] {
-  if (host === "") return [2, 0, ""];
-  return [host.startsWith("*.") ? 1 : 0, -host.length, host];
-}
-
-function compareHosts(a: string, b: string): number {
-  const x = hostRank(a), y = hostRank(b);
-  return x[0] - y[0] || x[1] - y[1] || cmp(x[2], y[2]);
-}
-
-function comparePrefixes(a: string, b: string): number {
-  return b.length - a.length || cmp(a, b);
-}
-
-function httpFrontends(backends: Backend[], bind: string): HttpFrontend[] {
-  const ports = [...new Set(backends.map((b) => b.port))].sort((a, b) => a - b);
-  return ports.map((port) => {
-    const mine = backends.filter((b) => b.port === port);
-    const hostList = [...new Set(mine.map((b) => b.host))].filter((h) => h).sort(compareHosts);
-    const prefixList = [...new Set(mine.map((b) => b.prefix))].filter((p) => p)
-      .sort(comparePrefixes);
-    const hosts = hostList.map((host, i): HostAcl => {
-      const wildcard = host.startsWith("*.");
-      return {
-        name: `host_${i + 1}`,
-        host,
-        wildcard,
-        criterion: wildcard
-          ? `req.hdr(host),field(1,:) -i -m end ${host.slice(1)}`
-          : `req.hdr(host),field(1,:) -i ${host}`,
-      };
-    });
-    const prefixes = prefixList.map((prefix, i): PrefixAcl => ({
-      name: `path_${i + 1}`,
-      prefix,
-      criteria: [`path /${prefix}`, `path_beg /${prefix}/`],
-    }));
-    const routes = [...mine].sort((a, b) =>
-      compareHosts(a.host, b.host) || comparePrefixes(a.prefix, b.prefix)
-    ).map((b): Route => {
-      const hostAcl = hosts.find((h) => h.host === b.host)?.name;
-      const prefixAcl = prefixes.find((p) => p.prefix === b.prefix)?.name;
-      return {
-        backend: b.name,
-        ...(hostAcl ? { hostAcl } : {}),
-        ...(prefixAcl ? { prefixAcl } : {}),
-        condition: [hostAcl, prefixAcl].filter(Boolean).join(" "),
-      };
-    });
-    return { name: `fe_http_${port}`, port, bind: `${bind}:${port}`, hosts, prefixes, routes };
-  });
 }
