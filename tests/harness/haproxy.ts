@@ -49,12 +49,21 @@ export async function startHaproxy(
   const statsSocket = `${dir}/admin.sock`;
   const pidFile = `${dir}/haproxy.pid`;
   await Deno.writeTextFile(configFile, await config({ statsSocket, dir }));
-  const child = new Deno.Command("haproxy", {
-    args: ["-W", "-f", configFile, "-p", pidFile],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command("haproxy", {
+      args: ["-W", "-f", configFile, "-p", pidFile],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  } catch (err) {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    if (err instanceof Deno.errors.NotFound) {
+      throw new Error("Cannot start haproxy: not installed — apt-get install haproxy");
+    }
+    throw err;
+  }
   let out = "";
   let exited = false;
   const dec = new TextDecoder();
