@@ -95,7 +95,12 @@ export function portsFromInspect(inspect: unknown): ContainerPort[] {
   }
   const out = [...byKey.values()];
   for (const e of out) {
-    e.bindings.sort((a, b) => a.hostPort - b.hostPort || a.hostIp.localeCompare(b.hostIp));
+    e.bindings.sort((a, b) => a.hostPort - b.hostPort || cmp(a.hostIp, b.hostIp));
   }
-  return out.sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
+  return out.sort((a, b) => a.port - b.port || cmp(a.protocol, b.protocol));
+}
+
+/** Code-unit order (locale-independent, so records are the same bytes everywhere). */
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -424,7 +424,10 @@ function parseTls(
   }
   const cert = fields.get("tls.cert"), key = fields.get("tls.key");
   if (!!cert !== !!key) {
-    add((cert ?? key)!.path, `needs its pair: give both the client cert and key`);
+    add(
+      (cert ?? key)!.path,
+      `is set without the ${cert ? "key" : "cert"} — give both the client cert and key`,
+    );
   }
   return Object.keys(out).length ? out : undefined;
 }

@@ -68,7 +68,7 @@ function sortedMap(m: Record<string, string>): Record<string, string> {
  */
 export function containerRecord(c: PublishableContainer, host: PublisherHost): ContainerRecord {
   const ports = [...(c.ports ?? [])].sort((a, b) =>
-    a.port - b.port || a.protocol.localeCompare(b.protocol)
+    a.port - b.port || (a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : 0)
   );
   const netPorts = ports.map((p) => ({ port: p.port, protocol: p.protocol }));
   const networks: ContainerRecord["networks"] = {};
