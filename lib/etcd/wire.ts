@@ -159,6 +159,15 @@ export function parseAnswer(
   try {
     body = JSON.parse(text);
   } catch {
+    if (/CommonName of client/.test(text)) {
+      throw new EtcdError({
+        kind: "auth",
+        ...where,
+        detail: `HTTP ${status} ${text.trim().slice(0, 120)}`,
+        fix:
+          "with authentication on, etcd's JSON gateway refuses client certificates that have a Common Name: issue reactor's certificate without one (openssl -subj /O=reactor) and log in with username and password",
+      });
+    }
     if (status === 404) {
       throw new EtcdError({
         kind: "protocol",

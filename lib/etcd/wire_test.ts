@@ -64,6 +64,15 @@ Deno.test("parseAnswer() classifies gateway errors by gRPC code and message", ()
   assert.equal(err(400, { error: "etcdserver: key is not provided", code: 3 }).kind, "api");
   const stream = err(200, { error: { grpc_code: 16, message: "etcdserver: invalid auth token" } });
   assert.ok(stream.tokenInvalid);
+  const cn = thrown(() =>
+    parseAnswer(
+      400,
+      "CommonName of client sending a request against gateway will be ignored and not used as expected\n",
+      where,
+    )
+  );
+  assert.equal(cn.kind, "auth");
+  assert.match(cn.message, /issue reactor's certificate without one \(openssl -subj \/O=reactor\)/);
   const old = thrown(() => parseAnswer(404, "Not Found\n", where));
   assert.equal(old.kind, "protocol");
   assert.match(old.message, /— reactor needs etcd 3\.4 or newer/);
