@@ -18,17 +18,12 @@ import type { Log } from "../log.ts";
 import { Backoff, type BackoffOptions } from "../util/backoff.ts";
 import { formatDuration } from "../util/duration.ts";
 import { sleep } from "../util/sleep.ts";
-import { EtcdClient, type EtcdKv, type KeyValue, readEtcdTls } from "./client.ts";
+import { EtcdClient, type EtcdKv, readEtcdTls } from "./client.ts";
 import { EtcdError } from "./errors.ts";
-import { hostScope, renderKey } from "./key.ts";
+import { DesiredState, type HostEntry } from "./desired.ts";
+import { planHost } from "./reconcile.ts";
 import type { EtcdSettings } from "./settings.ts";
-import {
-  containerRecord,
-  type PublishableContainer,
-  type PublisherHost,
-  recordJson,
-  recordOwner,
-} from "./summary.ts";
+import type { PublishableContainer, PublisherHost } from "./summary.ts";
 
 /** What the publisher needs from reactor. */
 export interface PublisherDeps {
@@ -62,28 +57,12 @@ export interface PublisherStatus {
   lastError?: string;
 }
 
-interface Wanted {
-  containerId: string;
-  value: string;
-}
-
-interface HostEntry {
-  host: PublisherHost;
-  /** key → record. */
-  wanted: Map<string, Wanted>;
-  /** container id → key. */
-  keyOf: Map<string, string>;
-  dirty: boolean;
-}
-
 /** One lease per publisher, one publisher per reactor. */
 export class EtcdPublisher {
   readonly #settings: EtcdSettings;
   readonly #deps: PublisherDeps;
   readonly #log: Log;
-  readonly #hosts = new Map<string, HostEntry>();
-  /** Keys of removed containers, deleted on the next pass. */
-  readonly #deletes = new Set<string>();
+  readonly #desired: DesiredState;
   readonly #stop = new AbortController();
   readonly #warned = new Set<string>();
   #client: EtcdKv | undefined;
@@ -102,6 +81,11 @@ export class EtcdPublisher {
     this.#settings = settings;
     this.#deps = deps;
     this.#log = deps.log.child({ hook: "etcd" });
+    this.#desired = new DesiredState({
+      keyTemplate: settings.keyTemplate,
+      prefix: settings.prefix,
+      warn: (m) => this.#warnOnce(m),
+    });
   }
 
   /** Start the background session. Aborting `signal` is the same as {@link close}. */
@@ -119,52 +103,13 @@ export class EtcdPublisher {
    */
   sync(hostId: string, containers: readonly PublishableContainer[]): void {
     if (this.#closing) return;
-    const host = this.#deps.hostInfo(hostId);
-    const t = this.#settings.keyTemplate, prefix = this.#settings.prefix;
-    const entry: HostEntry = { host, wanted: new Map(), keyOf: new Map(), dirty: true };
-    const running = containers.filter((c) => c.running).sort((a, b) => a.id < b.id ? -1 : 1);
-    for (const c of running) {
-      let key: string;
-      try {
-        key = renderKey(t, prefix, {
-          hostId: host.hostId,
-          engine: host.engineName,
-          name: c.name,
-          id: c.id,
-        });
-      } catch (err) {
-        this.#warnOnce(`${errorMessage(err)} for container ${c.id.slice(0, 12)} — not published`);
-        continue;
-      }
-      if (entry.wanted.has(key)) {
-        this.#warnOnce(
-          `Cannot publish container ${
-            c.id.slice(0, 12)
-          }: key ${key} is taken by another container — put {id} in keyTemplate`,
-        );
-        continue;
-      }
-      entry.wanted.set(key, { containerId: c.id, value: recordJson(containerRecord(c, host)) });
-      entry.keyOf.set(c.id, key);
-    }
-    const prev = this.#hosts.get(hostId);
-    if (prev && this.#dirOf(prev) !== this.#dirOf(entry)) {
-      for (const key of prev.wanted.keys()) this.#deletes.add(key); // engine renamed: old dir
-    }
-    for (const key of entry.wanted.keys()) this.#deletes.delete(key);
-    this.#hosts.set(hostId, entry);
+    this.#desired.set(hostId, this.#deps.hostInfo(hostId), containers);
     this.#changed();
   }
 
   /** A container died or was destroyed: delete its key now (the next sync agrees). */
   remove(hostId: string, containerId: string): void {
-    const h = this.#hosts.get(hostId);
-    const key = h?.keyOf.get(containerId);
-    if (!h || key === undefined) return;
-    h.keyOf.delete(containerId);
-    h.wanted.delete(key);
-    this.#deletes.add(key);
-    this.#changed();
+    if (this.#desired.remove(hostId, containerId)) this.#changed();
   }
 
   /** Resolves once etcd matches every sync/remove made before this call. Rejects when closed. */
@@ -211,26 +156,17 @@ export class EtcdPublisher {
 
   /** Current state, for status and metrics. */
   status(): PublisherStatus {
-    let keys = 0;
-    for (const h of this.#hosts.values()) keys += h.wanted.size;
     return {
       state: this.#state,
       endpoint: this.#client?.endpoint,
       leaseId: this.#lease?.id,
       ttlSeconds: this.#lease?.ttl,
-      hosts: this.#hosts.size,
-      keys,
+      hosts: this.#desired.hosts.size,
+      keys: this.#desired.keyCount,
       settled: this.#state === "up" && this.#applied >= this.#gen,
       leasesGranted: this.#leasesGranted,
       lastError: this.#lastError,
     };
-  }
-
-  #dirOf(h: HostEntry): string {
-    return hostScope(this.#settings.keyTemplate, this.#settings.prefix, {
-      hostId: h.host.hostId,
-      engine: h.host.engineName,
-    }).dir;
   }
 
   #changed(): void {
@@ -305,7 +241,7 @@ export class EtcdPublisher {
       this.#log.info("etcd lease granted", { lease: this.#lease.id, ttl: this.#lease.ttl });
     }
     const lease = this.#lease;
-    for (const h of this.#hosts.values()) h.dirty = true; // full reconcile on every connection
+    this.#desired.markAllDirty(); // full reconcile on every connection
     let failure: unknown;
     const fail = (err: unknown) => {
       failure ??= err;
@@ -377,20 +313,16 @@ export class EtcdPublisher {
     });
   }
 
-  #wanted(key: string): boolean {
-    for (const h of this.#hosts.values()) if (h.wanted.has(key)) return true;
-    return false;
-  }
-
   async #drain(c: EtcdKv, lease: string, signal: AbortSignal): Promise<void> {
-    for (const key of [...this.#deletes]) {
-      if (!this.#wanted(key)) {
+    const { deletes, hosts } = this.#desired;
+    for (const key of [...deletes]) {
+      if (!this.#desired.isWanted(key)) {
         await c.delete(key, { signal });
         this.#log.debug("etcd key deleted", { key });
       }
-      this.#deletes.delete(key);
+      deletes.delete(key);
     }
-    for (const [hostId, h] of this.#hosts) {
+    for (const [hostId, h] of hosts) {
       if (!h.dirty || signal.aborted) continue;
       h.dirty = false;
       try {
@@ -410,43 +342,29 @@ export class EtcdPublisher {
     h: HostEntry,
     signal: AbortSignal,
   ): Promise<void> {
-    const scope = hostScope(this.#settings.keyTemplate, this.#settings.prefix, {
-      hostId: h.host.hostId,
-      engine: h.host.engineName,
-    });
+    const host = { hostId: h.host.hostId, engine: h.host.engineName };
+    const scope = h.scope;
     const wanted = new Map(h.wanted);
-    const existing = new Map<string, KeyValue>();
-    for (const kv of await c.getPrefix(scope.dir, { signal })) {
-      if (scope.leaf.test(kv.key.slice(scope.dir.length))) existing.set(kv.key, kv);
+    const existing = await c.getPrefix(scope.dir, { signal });
+    const plan = planHost({ scope, existing, wanted, lease, host });
+    for (const f of plan.foreign) {
+      this.#warnOnce(
+        f.owner
+          ? `etcd key ${f.kv.key} was published by engine "${f.owner.engine}" for host id "${f.owner.hostId}": two reactors use host id "${host.hostId}" under one prefix — give the hosts unique ids or put {engine} in keyTemplate`
+          : `etcd key ${f.kv.key} in host "${host.hostId}"'s directory is not a reactor record; left alone — move it out of ${this.#settings.prefix}`,
+      );
     }
-    let deleted = 0, written = 0;
-    for (const [key, kv] of existing) {
-      if (wanted.has(key) || !this.#ours(kv, lease, h.host)) continue;
-      await c.delete(key, { signal });
-      deleted++;
+    for (const key of plan.deletes) await c.delete(key, { signal });
+    for (const { key, value } of plan.puts) await c.put(key, value, { lease, signal });
+    if (plan.puts.length || plan.deletes.length) {
+      this.#log.debug("etcd host reconciled", {
+        host: hostId,
+        dir: scope.dir,
+        keys: wanted.size,
+        written: plan.puts.length,
+        deleted: plan.deletes.length,
+      });
     }
-    for (const [key, w] of wanted) {
-      const kv = existing.get(key);
-      if (kv && kv.value === w.value && kv.lease === lease) continue;
-      if (kv && kv.lease !== lease) this.#ours(kv, lease, h.host); // warns when another reactor wrote it
-      await c.put(key, w.value, { lease, signal });
-      written++;
-    }
-    const fields = { host: hostId, dir: scope.dir, keys: wanted.size, written, deleted };
-    if (written || deleted) this.#log.debug("etcd host reconciled", fields);
-  }
-
-  /** Our key: on our lease, or a record this host and engine wrote (an earlier run of reactor). */
-  #ours(kv: KeyValue, lease: string, host: PublisherHost): boolean {
-    if (kv.lease === lease) return true;
-    const owner = recordOwner(kv.value);
-    if (owner && owner.hostId === host.hostId && owner.engine === host.engineName) return true;
-    this.#warnOnce(
-      owner
-        ? `etcd key ${kv.key} was published by engine "${owner.engine}" for host id "${owner.hostId}": two reactors use host id "${host.hostId}" under one prefix — give the hosts unique ids or put {engine} in keyTemplate`
-        : `etcd key ${kv.key} in host "${host.hostId}"'s directory is not a reactor record; left alone — move it out of ${this.#settings.prefix}`,
-    );
-    return false;
   }
 }
 
