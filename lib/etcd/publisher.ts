@@ -117,13 +117,20 @@ export class EtcdPublisher {
     const gen = this.#gen;
     if (this.#applied >= gen && this.#state === "up") return Promise.resolve();
     if (this.#closing) return Promise.reject(closedError());
+    if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
-      const w = { gen, resolve, reject };
-      this.#waiters.push(w);
-      signal?.addEventListener("abort", () => {
+      const onAbort = () => {
         this.#waiters = this.#waiters.filter((x) => x !== w);
-        reject(signal.reason);
-      }, { once: true });
+        reject(signal!.reason);
+      };
+      const done = () => signal?.removeEventListener("abort", onAbort);
+      const w = {
+        gen,
+        resolve: () => (done(), resolve()),
+        reject: (e: unknown) => (done(), reject(e)),
+      };
+      this.#waiters.push(w);
+      signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
 
