@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import type { ContainerInfo } from "../docker/types.ts";
 import { DesiredState } from "./desired.ts";
 import { type KeyTemplate, parseKeyTemplate } from "./key.ts";
+import type { PublishableContainer } from "./summary.ts";
 
-function c(name: string, over: Partial<ContainerInfo> = {}): ContainerInfo {
+function c(name: string, over: Partial<PublishableContainer> = {}): PublishableContainer {
   return {
     hostId: "h1",
     id: name.padEnd(64, "0"),
@@ -17,6 +17,7 @@ function c(name: string, over: Partial<ContainerInfo> = {}): ContainerInfo {
     exitCode: 0,
     health: "none",
     networks: {},
+    ports: [],
     primaryIp: "",
     sandboxKey: "",
     networkMode: "bridge",

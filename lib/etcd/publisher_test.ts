@@ -3,12 +3,12 @@
  * one): lost leases, outages, close(), settled().
  */
 import assert from "node:assert/strict";
-import type { ContainerInfo } from "../docker/types.ts";
 import type { Log, LogFields } from "../log.ts";
 import type { CallOptions, EtcdKv, KeyValue } from "./client.ts";
 import { EtcdError } from "./errors.ts";
 import { EtcdPublisher } from "./publisher.ts";
 import { parseEtcdSettings } from "./settings.ts";
+import type { PublishableContainer } from "./summary.ts";
 
 /** An in-memory etcd with leases; `down` makes every call fail like a refused connection. */
 class FakeEtcd implements EtcdKv {
@@ -100,7 +100,7 @@ function memLog(): { log: Log; lines: string[] } {
   return { log: make(), lines };
 }
 
-function container(name: string): ContainerInfo {
+function container(name: string): PublishableContainer {
   return {
     hostId: "h1",
     id: name.padEnd(64, "0"),
@@ -114,6 +114,7 @@ function container(name: string): ContainerInfo {
     exitCode: 0,
     health: "none",
     networks: {},
+    ports: [],
     primaryIp: "",
     sandboxKey: "",
     networkMode: "bridge",

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import type { ContainerInfo } from "../docker/types.ts";
 import { containerRecord, type PublishableContainer, recordJson, recordOwner } from "./summary.ts";
 
 function container(over: Partial<PublishableContainer> = {}): PublishableContainer {
-  const base: ContainerInfo = {
+  const base: PublishableContainer = {
     hostId: "local",
     id: "a".repeat(64),
     name: "web",
@@ -37,6 +36,7 @@ function container(over: Partial<PublishableContainer> = {}): PublishableContain
         aliases: [],
       },
     },
+    ports: [],
     primaryIp: "172.17.0.2",
     sandboxKey: "",
     networkMode: "bridge",

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { ContainerInfo } from "../../lib/docker/types.ts";
+import type { PublishableContainer } from "../../lib/etcd/summary.ts";
 import type { Log, LogFields } from "../../lib/log.ts";
 
 /** A record kept by {@link memoryLog}. */
@@ -37,8 +37,8 @@ export function memoryLog(): { log: Log; lines: LogLine[]; text: () => string } 
 /** A running container with one bridge network. */
 export function fakeContainer(
   name: string,
-  over: Partial<ContainerInfo> = {},
-): ContainerInfo {
+  over: Partial<PublishableContainer> = {},
+): PublishableContainer {
   const id = Array.from(new TextEncoder().encode(name.padEnd(32, "0")))
     .map((b) => b.toString(16).padStart(2, "0")).join("").slice(0, 64);
   return {
@@ -65,6 +65,7 @@ export function fakeContainer(
         aliases: [],
       },
     },
+    ports: [],
     primaryIp: "172.17.0.9",
     sandboxKey: "",
     networkMode: "bridge",
