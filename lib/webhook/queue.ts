@@ -1,0 +1,6 @@
+/** Outcome of one webhook delivery. */
+export interface DeliveryOutcome {
+  rule: string;
+  outcome: "ok" | "failed" | "dropped";
+  attempts: number;
+}
