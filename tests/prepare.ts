@@ -23,6 +23,14 @@ export const REQUIRED: Record<string, string> = {
   newuidmap: "uidmap",
   setfacl: "acl",
   setpriv: "util-linux",
+  haproxy: "haproxy",
+  etcd: "etcd-server",
+  etcdctl: "etcd-client",
+  prometheus: "prometheus",
+  promtool: "prometheus",
+  crudini: "crudini",
+  iptables: "iptables",
+  "docker-compose": "docker-compose",
 };
 
 async function has(program: string): Promise<boolean> {

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { ContainerInfo } from "../docker/types.ts";
+import type { ContainerInfo } from "../reactor.d.ts";
 import type { ContainerPort } from "./ports.ts";
 
 /** A container as the publisher takes it: `ContainerInfo`, plus ports when known. */

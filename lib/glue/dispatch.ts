@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { ReactorEvent } from "../docker/types.ts";
+import type { ReactorEvent } from "../reactor.d.ts";
 import { ALL, type GlueHandlerSpec, NONE } from "./handlers.ts";
 
 /** The `type` of the `none` pseudo-event. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { ReactorEvent } from "../docker/types.ts";
+import type { ReactorEvent } from "../reactor.d.ts";
 import {
   dispatchGlue,
   GLUE_EVENT_TYPE,

@@ -13,10 +13,10 @@
 import { basename, dirname } from "node:path";
 import { scriptArgv, scriptEnv, unsafeReason, UnsafeScriptError } from "../../hooks/scripts.ts";
 import { eventToJson } from "../docker/normalize.ts";
-import type { ContainerInfo, ReactorEvent } from "../docker/types.ts";
+import type { ContainerInfo, ReactorEvent } from "../reactor.d.ts";
 import type { HandlerContext } from "../engine/hook.ts";
 import { CommandError, ReactorError } from "../errors.ts";
-import type { Exec } from "../exec/run.ts";
+import type { Run } from "../exec/run.ts";
 import type { Log } from "../log.ts";
 import type { GlueHandlerSpec } from "./handlers.ts";
 
@@ -114,7 +114,7 @@ export interface GlueScriptOptions {
   /** Inspected container when known (fills `REACTOR_CONTAINER_PID`/`_IP`). */
   container?: ContainerInfo;
   /** The spawn point (`exec` from lib/exec/run.ts, or a test double). */
-  exec: Exec;
+  exec: Run;
   log: Log;
   signal?: AbortSignal;
   /** Per-run timeout (default 60 s); the script's whole process group is killed. */

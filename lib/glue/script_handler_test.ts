@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { UnsafeScriptError } from "../../hooks/scripts.ts";
 import { memLog } from "../../tests/glue/helpers.ts";
-import type { ReactorEvent } from "../docker/types.ts";
+import type { ReactorEvent } from "../reactor.d.ts";
 import { CommandError } from "../errors.ts";
-import { type Exec, exec, type ExecOptions } from "../exec/run.ts";
+import { exec, type Run, type RunOptions } from "../exec/run.ts";
 import { noneEvent } from "./dispatch.ts";
 import type { GlueHandlerSpec } from "./handlers.ts";
 import {
@@ -96,8 +96,8 @@ Deno.test("glueScriptEnv() has the REACTOR_* variables of start scripts plus REA
 });
 
 Deno.test("runGlueScript() calls exec with an argv (no shell), the event JSON on stdin and the script dir as cwd", async () => {
-  const seen: { argv: readonly string[]; opts?: ExecOptions }[] = [];
-  const fake: Exec = (argv, opts) => {
+  const seen: { argv: readonly string[]; opts?: RunOptions }[] = [];
+  const fake: Run = (argv, opts) => {
     seen.push({ argv, opts });
     opts?.onLine?.("stdout", "hello");
     opts?.onLine?.("stderr", "oops");

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type FieldPath, formatPath, type Locate } from "../config/validate.ts";
+import { type FieldPath, formatPath, type Locate } from "../config/problems.ts";
 
 /** Where Glue handler INI files and their scripts are. */
 export interface GlueSettings {

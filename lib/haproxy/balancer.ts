@@ -13,7 +13,7 @@
  * @module
  */
 import { errorMessage } from "../errors.ts";
-import type { Exec } from "../exec/run.ts";
+import type { Run } from "../exec/run.ts";
 import type { Log } from "../log.ts";
 import { Backoff } from "../util/backoff.ts";
 import { Debouncer } from "../util/debounce.ts";
@@ -53,7 +53,7 @@ export interface ApplyResult {
 /** What the balancer needs from outside. */
 export interface BalancerDeps {
   /** The spawn point (`haproxy -c`, the reload command). */
-  exec: Exec;
+  exec: Run;
   log: Log;
   /** Render function instead of the settings' template (tests, reactor.config.ts). */
   render?: Renderer;

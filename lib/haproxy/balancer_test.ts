@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { CommandError } from "../errors.ts";
-import type { Exec } from "../exec/run.ts";
+import type { Run } from "../exec/run.ts";
 import type { Log } from "../log.ts";
 import { container } from "./_fixtures.ts";
 import { type ApplyResult, HaproxyBalancer } from "./balancer.ts";
@@ -35,7 +35,7 @@ async function setup(extra: Record<string, unknown> = {}) {
   });
   const calls: string[][] = [];
   let failReload = false;
-  const exec: Exec = (argv) => {
+  const exec: Run = (argv) => {
     calls.push([...argv]);
     if (argv[0] === "my-reload" && failReload) {
       return Promise.reject(

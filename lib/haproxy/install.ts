@@ -6,7 +6,7 @@
  * @module
  */
 import { CommandError, oneLine } from "../errors.ts";
-import type { Exec } from "../exec/run.ts";
+import type { Run } from "../exec/run.ts";
 import { writeFileAtomic } from "../util/atomic_write.ts";
 
 /** Files beside the config. */
@@ -60,7 +60,7 @@ export type Validation = { ok: true } | { ok: false; detail: string };
  * `<configFile>.rejected` for inspection; an accepted one is removed.
  */
 export async function validateConfig(
-  exec: Exec,
+  exec: Run,
   opts: { configFile: string; text: string; haproxy?: string },
 ): Promise<Validation> {
   const { candidate, rejected } = sideFiles(opts.configFile);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { CommandError } from "../errors.ts";
-import type { Exec } from "../exec/run.ts";
+import type { Run } from "../exec/run.ts";
 import { readIfExists, sideFiles, validateConfig, writeInPlace } from "./install.ts";
 
 Deno.test("writeInPlace() keeps the inode (single-file bind mounts) and truncates", async () => {
@@ -23,7 +23,7 @@ Deno.test("validateConfig() runs haproxy -c on a candidate beside the config", a
   try {
     const configFile = `${dir}/haproxy.cfg`;
     const seen: string[][] = [];
-    const ok: Exec = (argv) => {
+    const ok: Run = (argv) => {
       seen.push([...argv]);
       return Promise.resolve({ argv, code: 0, stdout: "", stderr: "", durationMs: 1 });
     };
@@ -31,7 +31,7 @@ Deno.test("validateConfig() runs haproxy -c on a candidate beside the config", a
     assert.deepEqual(seen, [["haproxy", "-c", "-f", sideFiles(configFile).candidate]]);
     assert.equal(await readIfExists(sideFiles(configFile).candidate), undefined, "removed");
 
-    const bad: Exec = (argv) =>
+    const bad: Run = (argv) =>
       Promise.reject(
         new CommandError({
           argv,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ContainerInfo } from "../docker/types.ts";
+import type { ContainerInfo } from "../reactor.d.ts";
 
 /** A port the Engine publishes on the host (`-p hostIp:hostPort:containerPort/protocol`). */
 export interface PublishedPort {

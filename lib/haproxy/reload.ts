@@ -7,13 +7,13 @@
  * @module
  */
 import { errorMessage } from "../errors.ts";
-import type { Exec } from "../exec/run.ts";
+import type { Run } from "../exec/run.ts";
 import { sleep } from "../util/sleep.ts";
 import type { RuntimeApi } from "./runtime_api.ts";
 
 /** Options for {@link reloadHaproxy}. */
 export interface ReloadOptions {
-  exec: Exec;
+  exec: Run;
   api: RuntimeApi;
   /** Reload command (argv). */
   reload: readonly string[];

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Observation } from "../engine/observer.ts";
-import type { ReactorEvent } from "../docker/types.ts";
+import type { ReactorEvent } from "../reactor.d.ts";
 import { type MetricsHost, ReactorMetrics } from "./reactor_metrics.ts";
 
 function ev(action: string, name: string, extra: Partial<ReactorEvent> = {}): ReactorEvent {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { TemplateInput } from "../config/template.ts";
-import type { ReactorEvent } from "../docker/types.ts";
+import type { ReactorEvent } from "../reactor.d.ts";
 import { compileBody, isJsonContentType, looksLikeJson, renderBody } from "./render.ts";
 
 const NASTY = 'we"ird\\name\n</x>\u0001ü';

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { syntheticStart } from "../../lib/docker/normalize.ts";
-import type { ContainerSummary } from "../../lib/docker/types.ts";
+import type { ContainerSummary } from "../../lib/reactor.d.ts";
 import { exec } from "../../lib/exec/run.ts";
 import { dispatchGlue, noneEvent } from "../../lib/glue/dispatch.ts";
 import { loadGlueDirs } from "../../lib/glue/handlers.ts";

@@ -9,7 +9,7 @@ import { runGlueScript } from "../../lib/glue/script_handler.ts";
 import { dispatchGlue, noneEvent } from "../../lib/glue/dispatch.ts";
 import { glueCheckRows } from "../../lib/glue/report.ts";
 import { exec } from "../../lib/exec/run.ts";
-import type { ReactorEvent } from "../../lib/docker/types.ts";
+import type { ReactorEvent } from "../../lib/reactor.d.ts";
 import { fixture, FIXTURES, glueLayout, memLog } from "./helpers.ts";
 
 /** Git blob ids of the files in muayyad-alsadi/docker-glue@9e274aa. */

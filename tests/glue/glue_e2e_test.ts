@@ -9,9 +9,7 @@ import assert from "node:assert/strict";
 import { startDockerd } from "../harness/dockerd.ts";
 import { DockerClient } from "../../lib/docker/client.ts";
 import { openTransport, parseEndpoint } from "../../lib/docker/endpoint.ts";
-import { parseEvent } from "../../lib/docker/normalize.ts";
-import type { ContainerInfo, ReactorEvent } from "../../lib/docker/types.ts";
-import { ndjsonLines } from "../../lib/engine/ndjson.ts";
+import type { ContainerInfo, ReactorEvent } from "../../lib/reactor.d.ts";
 import { exec } from "../../lib/exec/run.ts";
 import { dispatchGlue, noneEvent } from "../../lib/glue/dispatch.ts";
 import { type GlueHandlerSpec, loadGlueDirs } from "../../lib/glue/handlers.ts";
@@ -35,17 +33,15 @@ echo "dumped $f"
 async function firstStart(client: DockerClient, name: string, run: () => Promise<unknown>) {
   const ac = new AbortController();
   const signal = AbortSignal.any([ac.signal, AbortSignal.timeout(60_000)]);
-  const res = await client.events({ filters: { type: ["container"] }, signal });
+  const events = await client.events({ filters: { type: ["container"] }, signal });
   try {
     await run();
-    for await (const line of ndjsonLines(res.body!)) {
-      const ev = parseEvent(line, client.hostId);
+    for await (const ev of events) {
       if (ev.action === "start" && ev.actor.attributes["name"] === name) return ev;
     }
     throw new Error(`event stream ended before the start of ${name}`);
   } finally {
     ac.abort();
-    await res.body?.cancel().catch(() => {});
   }
 }
 

@@ -8,7 +8,7 @@
 import type { TestDockerd } from "../harness/dockerd.ts";
 import { startHaproxy, type TestHaproxy } from "../harness/haproxy.ts";
 import { parseInspect } from "../../lib/docker/normalize.ts";
-import type { ContainerInfo } from "../../lib/docker/types.ts";
+import type { ContainerInfo } from "../../lib/reactor.d.ts";
 import { exec } from "../../lib/exec/run.ts";
 import { HaproxyBalancer } from "../../lib/haproxy/balancer.ts";
 import { balancerModel } from "../../lib/haproxy/labels.ts";

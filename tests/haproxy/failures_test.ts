@@ -9,7 +9,7 @@ import { startDockerd } from "../harness/dockerd.ts";
 import { curlMany, freePort, tally } from "../harness/haproxy.ts";
 import { balancerFor, containers, runWeb, startEmptyHaproxy } from "./_backends.ts";
 import { BUILTIN_TEMPLATE } from "../../lib/haproxy/render.ts";
-import type { ContainerInfo, HealthStatus } from "../../lib/docker/types.ts";
+import type { ContainerInfo, HealthStatus } from "../../lib/reactor.d.ts";
 
 function withHealth(list: ContainerInfo[], name: string, health: HealthStatus): ContainerInfo[] {
   return list.map((c) => c.name === name ? { ...c, health } : c);

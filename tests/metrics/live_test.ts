@@ -6,9 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { endpointConnector } from "../../lib/docker/connector.ts";
-import { parseEvent } from "../../lib/docker/normalize.ts";
 import type { HostState, Observation } from "../../lib/engine/observer.ts";
-import { ndjsonLines } from "../../lib/engine/ndjson.ts";
 import { ReactorMetrics } from "../../lib/metrics/reactor_metrics.ts";
 import { metricsHandler, serveMetrics } from "../../lib/metrics/server.ts";
 import { startDockerd, waitFor } from "../harness/dockerd.ts";
@@ -42,13 +40,12 @@ Deno.test("metrics move with a real dockerd and Prometheus scrapes them", async 
     const connector = endpointConnector({ id: HOST, url: d.host });
     const client = await connector.connect(ac.signal);
     await client.negotiate(ac.signal);
-    const res = await client.events({ signal: ac.signal });
+    const events = await client.events({ signal: ac.signal });
     state = "up";
     observe({ kind: "host", at: Date.now(), hostId: HOST, state });
     pump = (async () => {
       try {
-        for await (const line of ndjsonLines(res.body!)) {
-          const event = parseEvent(line, HOST);
+        for await (const event of events) {
           observe({ kind: "event", at: Date.now(), hostId: HOST, event, duplicate: false });
           observe({ kind: "cursor", at: Date.now(), hostId: HOST, timeNano: event.timeNano });
         }

@@ -3,7 +3,7 @@
  * HTTP server survives garbage on its socket.
  */
 import assert from "node:assert/strict";
-import type { ReactorEvent } from "../../lib/docker/types.ts";
+import type { ReactorEvent } from "../../lib/reactor.d.ts";
 import { ReactorMetrics } from "../../lib/metrics/reactor_metrics.ts";
 import { metricsHandler, serveMetrics } from "../../lib/metrics/server.ts";
 import { promtoolCheck } from "../harness/prometheus.ts";

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import type { TemplateInput } from "../../lib/config/template.ts";
-import type { ReactorEvent } from "../../lib/docker/types.ts";
+import type { ReactorEvent } from "../../lib/reactor.d.ts";
 import type { Log, LogFields } from "../../lib/log.ts";
 import { type DeliveryOutcome, WebhookDispatcher } from "../../lib/webhook/queue.ts";
 import { validateWebhook, type WebhookSettings } from "../../lib/webhook/settings.ts";
