@@ -20,6 +20,21 @@ export interface ContainerNetwork {
   aliases: string[];
 }
 
+/** One host address a container port is published on. */
+export interface PortBinding {
+  /** `0.0.0.0`, `::`, `127.0.0.1`, … ("" when the Engine gives none). */
+  hostIp: string;
+  hostPort: number;
+}
+
+/** An exposed or published container port. */
+export interface ContainerPort {
+  port: number;
+  protocol: "tcp" | "udp" | "sctp";
+  /** Where it is published on the host (empty: exposed only). */
+  bindings: PortBinding[];
+}
+
 /** Health as reported by a HEALTHCHECK, or "none". */
 export type HealthStatus = "none" | "starting" | "healthy" | "unhealthy";
 
@@ -45,6 +60,8 @@ export interface ContainerInfo {
   health: HealthStatus;
   /** Networks by name. */
   networks: Record<string, ContainerNetwork>;
+  /** Exposed and published ports, sorted by port and protocol. */
+  ports: ContainerPort[];
   /** First non-empty IPv4 (bridge preferred, else alphabetical), or "". */
   primaryIp: string;
   /** Netns bind-mount path (`/var/run/docker/netns/…`), "" when unknown. */

@@ -54,6 +54,7 @@ export function containerFromEvent(ev: ReactorEvent): ContainerInfo {
     exitCode: Number(ev.actor.attributes["exitCode"] ?? 0) || 0,
     health: "none",
     networks: {},
+    ports: [],
     primaryIp: "",
     sandboxKey: "",
     networkMode: "",

@@ -9,6 +9,7 @@ import { DockerProtocolError } from "../errors.ts";
 import type {
   ContainerInfo,
   ContainerNetwork,
+  ContainerPort,
   ContainerSummary,
   EngineInfo,
   HealthStatus,
@@ -204,6 +205,7 @@ export function parseInspect(v: unknown, hostId: string): ContainerInfo {
     exitCode: num(state, "ExitCode"),
     health: HEALTH.has(hs) ? hs as HealthStatus : "none",
     networks,
+    ports: parsePorts(config, ns),
     primaryIp: pickPrimary(networks) || str(ns, "IPAddress"),
     sandboxKey: str(ns, "SandboxKey"),
     networkMode: str(hostConfig, "NetworkMode"),
@@ -212,6 +214,42 @@ export function parseInspect(v: unknown, hostId: string): ContainerInfo {
     finishedAt: str(state, "FinishedAt"),
     hostname: str(config, "Hostname"),
   };
+}
+
+const PORT_KEY = /^(\d{1,5})(?:\/(tcp|udp|sctp))?$/;
+
+/** `Config.ExposedPorts` merged with `NetworkSettings.Ports`; sorted, bindings deduplicated. */
+export function parsePorts(config: Obj, ns: Obj): ContainerPort[] {
+  const byKey = new Map<string, ContainerPort>();
+  const entry = (key: string): ContainerPort | undefined => {
+    const m = PORT_KEY.exec(key.trim());
+    const port = Number(m?.[1]);
+    if (!m || port < 1 || port > 65535) return undefined;
+    const protocol = (m[2] ?? "tcp") as ContainerPort["protocol"];
+    let e = byKey.get(`${port}/${protocol}`);
+    if (!e) byKey.set(`${port}/${protocol}`, e = { port, protocol, bindings: [] });
+    return e;
+  };
+  for (const key of Object.keys(obj(config, "ExposedPorts"))) entry(key);
+  for (const [key, list] of Object.entries(obj(ns, "Ports"))) {
+    const e = entry(key);
+    if (!e || !Array.isArray(list)) continue;
+    for (const b of list) {
+      if (!isObj(b)) continue;
+      const hostIp = str(b, "HostIp");
+      const hostPort = num(b, "HostPort");
+      if (!Number.isInteger(hostPort) || hostPort < 0 || hostPort > 65535) continue;
+      if (!e.bindings.some((x) => x.hostIp === hostIp && x.hostPort === hostPort)) {
+        e.bindings.push({ hostIp, hostPort });
+      }
+    }
+  }
+  const cmp = (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0;
+  const out = [...byKey.values()];
+  for (const e of out) {
+    e.bindings.sort((a, b) => a.hostPort - b.hostPort || cmp(a.hostIp, b.hostIp));
+  }
+  return out.sort((a, b) => a.port - b.port || cmp(a.protocol, b.protocol));
 }
 
 /** Parse `GET /containers/json`. */

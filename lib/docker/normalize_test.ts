@@ -128,3 +128,27 @@ Deno.test("rfc3339ToNano() keeps nanoseconds exact and handles offsets and the z
   assert.ok(rfc3339ToNano("0001-01-01T00:00:00Z")! < 0n);
   assert.equal(rfc3339ToNano("yesterday"), undefined);
 });
+
+Deno.test("parseInspect() reads exposed and published ports", () => {
+  const c = parseInspect({
+    Id: "x",
+    Config: { ExposedPorts: { "80/tcp": {}, "53/udp": {}, "x/tcp": {} } },
+    NetworkSettings: {
+      Ports: {
+        "80/tcp": [{ HostIp: "::", HostPort: "8080" }, { HostIp: "0.0.0.0", HostPort: "8080" }],
+        "53/udp": null,
+        "7000/sctp": [{ HostIp: "127.0.0.1", HostPort: "7000" }],
+      },
+    },
+  }, "local");
+  assert.deepEqual(c.ports, [
+    { port: 53, protocol: "udp", bindings: [] },
+    {
+      port: 80,
+      protocol: "tcp",
+      bindings: [{ hostIp: "0.0.0.0", hostPort: 8080 }, { hostIp: "::", hostPort: 8080 }],
+    },
+    { port: 7000, protocol: "sctp", bindings: [{ hostIp: "127.0.0.1", hostPort: 7000 }] },
+  ]);
+  assert.deepEqual(parseInspect({ Id: "y" }, "local").ports, []);
+});

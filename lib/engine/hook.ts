@@ -10,6 +10,8 @@ import type { Run } from "../exec/run.ts";
 import type { Log } from "../log.ts";
 import type { Inventory } from "./inventory.ts";
 import type { Observer } from "./observer.ts";
+import type { HostStatus } from "./host_state.ts";
+import type { ReactorStats } from "./dispatch.ts";
 
 /** What a handler knows about the engine an event came from. */
 export interface HostContext {
@@ -47,8 +49,20 @@ export interface HandlerContext {
   readonly movedOn: boolean;
 }
 
+/** What a hook may read about the engine itself (metrics, `reactor status`). */
+export interface EngineView {
+  /** Queued or running container tasks. */
+  queueDepth(): number;
+  /** Every host's live status. */
+  hosts(): HostStatus[];
+  /** The engine's counters. */
+  stats(): ReactorStats;
+}
+
 /** What a hook gets when the engine starts it (level-triggered hooks live on this). */
 export interface HookRuntime {
+  /** The engine's own state. */
+  readonly engine: EngineView;
   /** The live view of every host's containers. */
   readonly inventory: Inventory;
   /** Where to report outcomes of runs not tied to one event (a render, a publish). */

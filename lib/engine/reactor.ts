@@ -197,6 +197,11 @@ export class Reactor {
     if (!h.start) return;
     try {
       const r = h.start({
+        engine: {
+          queueDepth: () => this.pending,
+          hosts: () => this.hostStatus(),
+          stats: () => ({ ...this.stats }),
+        },
         inventory: this.inventory,
         observer: this.observer,
         log: this.#log.child({ hook: h.name }),

@@ -15,10 +15,9 @@
  * @module
  */
 import type { ContainerInfo } from "../reactor.d.ts";
-import type { ContainerPort } from "./ports.ts";
 
-/** A container as the publisher takes it: `ContainerInfo`, plus ports when known. */
-export type PublishableContainer = ContainerInfo & { ports?: readonly ContainerPort[] };
+/** A container as the publisher takes it (the inventory's `ContainerInfo`). */
+export type PublishableContainer = ContainerInfo;
 
 /** One port of a network entry. */
 export interface RecordPort {

@@ -26,6 +26,7 @@ export function container(
     status: "running",
     exitCode: 0,
     health: "none",
+    ports: [],
     networks: ip
       ? {
         bridge: {

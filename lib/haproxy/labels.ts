@@ -265,8 +265,9 @@ function addressOf(
   warnings: ModelWarning[],
 ): { ip: string; port: number } | undefined {
   if (opts.publishedPorts) {
-    const p = (c.ports ?? []).find((x) => x.containerPort === port && x.protocol === "tcp");
-    if (!p || !/^\d+\.\d+\.\d+\.\d+$|^$/.test(p.hostIp)) {
+    const p = c.ports.find((x) => x.port === port && x.protocol === "tcp")?.bindings
+      .find((b) => /^\d+\.\d+\.\d+\.\d+$|^$/.test(b.hostIp));
+    if (!p) {
       warnings.push({
         container: c.name,
         label,

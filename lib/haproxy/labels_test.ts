@@ -173,7 +173,7 @@ Deno.test("balancerModel() picks the address: primary IP, a named network, or a 
         aliases: [],
       },
     },
-    ports: [{ containerPort: 80, protocol: "tcp", hostIp: "0.0.0.0", hostPort: 32768 }],
+    ports: [{ port: 80, protocol: "tcp", bindings: [{ hostIp: "0.0.0.0", hostPort: 32768 }] }],
   });
   const addr = (o: object) => {
     const s = balancerModel([c], { ...OPTS, ...o }).model.backends[0]?.servers[0];

@@ -20,7 +20,6 @@ export {
   serverName,
 } from "./labels.ts";
 export type * from "./model.ts";
-export { parsePublishedPorts } from "./published_ports.ts";
 export {
   BUILTIN_TEMPLATE,
   builtinRenderer,

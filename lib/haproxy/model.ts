@@ -7,20 +7,8 @@
  */
 import type { ContainerInfo } from "../reactor.d.ts";
 
-/** A port the Engine publishes on the host (`-p hostIp:hostPort:containerPort/protocol`). */
-export interface PublishedPort {
-  containerPort: number;
-  protocol: "tcp" | "udp" | "sctp";
-  /** Host address the port is bound to ("" or `0.0.0.0`/`::` for all). */
-  hostIp: string;
-  hostPort: number;
-}
-
-/**
- * What the balancer reads about a container: the inventory's {@link ContainerInfo}, plus its
- * published ports when the inventory knows them (only needed with `publishedPorts: true`).
- */
-export type BalancerContainer = ContainerInfo & { ports?: readonly PublishedPort[] };
+/** What the balancer reads about a container: the inventory's {@link ContainerInfo}. */
+export type BalancerContainer = ContainerInfo;
 
 /** One `server` line of a backend. */
 export interface Server {

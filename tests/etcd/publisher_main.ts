@@ -12,7 +12,6 @@ import { DockerClient } from "../../lib/docker/client.ts";
 import { openTransport, parseEndpoint } from "../../lib/docker/endpoint.ts";
 import { parseInspect } from "../../lib/docker/normalize.ts";
 import { DockerApiError, errorMessage } from "../../lib/errors.ts";
-import { portsFromInspect } from "../../lib/etcd/ports.ts";
 import { EtcdPublisher } from "../../lib/etcd/publisher.ts";
 import { parseEtcdSettings } from "../../lib/etcd/settings.ts";
 import type { PublishableContainer } from "../../lib/etcd/summary.ts";
@@ -31,7 +30,7 @@ async function containers(client: DockerClient, hostId: string, signal: AbortSig
   for (const s of await client.listContainers({ signal })) {
     try {
       const raw = await client.json("GET", `/containers/${s.id}/json`, { signal });
-      list.push({ ...parseInspect(raw, hostId), ports: portsFromInspect(raw) });
+      list.push(parseInspect(raw, hostId));
     } catch (err) {
       if (err instanceof DockerApiError && err.isGone) continue; // removed between list and inspect
       throw err;
