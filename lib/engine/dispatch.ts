@@ -325,7 +325,7 @@ export class Dispatcher {
     } catch (err) {
       if (err instanceof DockerApiError && err.isGone) {
         // removed since: its last known state, not running, and it moved on
-        return { container: known && { ...known, running: false, pid: 0 }, movedOn: !!known };
+        return { container: known && pastState(known, ev), movedOn: !!known };
       }
       if (err instanceof DockerApiError || err instanceof DockerProtocolError) {
         this.#o.log.warn(`Cannot inspect container ${cid.slice(0, 12)}: ${errorMessage(err)}`, {
@@ -357,11 +357,22 @@ export class Dispatcher {
     if (movedOn) {
       // restarted after this event: keep the inventory current, hand the handler the past
       if (info.running) inv.upsert(info, "start");
-      return { container: { ...info, running: false, pid: 0 }, movedOn: true };
+      return { container: pastState(info, ev), movedOn: true };
     }
     if (info.running || known) inv.upsert(info, ev.action === "start" ? "start" : "update");
     return { container: info, movedOn: false };
   }
+}
+
+/**
+ * A container's state as far as it belongs to an event it has moved on from: not running, no
+ * pid, and no start time unless the known incarnation is the event's own (a later one's
+ * `StartedAt` would be misleading).
+ */
+function pastState(c: ContainerInfo, ev: ReactorEvent): ContainerInfo {
+  const started = rfc3339ToNano(c.startedAt);
+  const own = ev.synthetic || (started !== undefined && started <= BigInt(ev.timeNano));
+  return { ...c, running: false, pid: 0, status: "exited", startedAt: own ? c.startedAt : "" };
 }
 
 /** What the event alone tells the inventory (no inspect needed). */

@@ -20,6 +20,10 @@ export interface Record {
   running: boolean;
   host: string;
   timeNano: string;
+  /** `State.StartedAt` of the state the handler got ("" without a container). */
+  startedAt: string;
+  /** The container moved on since the event (restarted or removed). */
+  movedOn: boolean;
 }
 
 /** Options for {@link recorderHook}. */
@@ -51,6 +55,8 @@ export function recorderHook(opts: RecorderOptions = {}): Hook & { records: Reco
       running: c?.running ?? false,
       host: ctx.host.id,
       timeNano: ctx.event.timeNano,
+      startedAt: c?.startedAt ?? "",
+      movedOn: ctx.movedOn,
     };
     records.push(r);
     if (opts.file) {
