@@ -41,7 +41,7 @@ Deno.test("plainLog() filters by level and writes reactor's text format", () => 
   log.debug("hidden");
   log.warn("l2vlan call failed", { method: "X", error: "a b" });
   assert.equal(lines.length, 1);
-  assert.match(lines[0]!, /^\S+Z WARN  l2vlan call failed method=X error="a b"\n$/);
+  assert.match(lines[0]!, /^\S+Z WARN {2}l2vlan call failed method=X error="a b"\n$/);
   assert.equal(
     formatPlain("info", "m", {}, new Date(0)),
     "1970-01-01T00:00:00.000Z INFO  m\n",
