@@ -98,3 +98,64 @@ export async function rulesFor(d: NetnsDockerd, bridge: string): Promise<string[
 export async function readState(path: string): Promise<L2vlanState> {
   return JSON.parse(await Deno.readTextFile(path)) as L2vlanState;
 }
+
+/** PIDs of managed l2vlan plugin processes running in the daemon's netns. */
+export async function managedPluginPids(d: NetnsDockerd): Promise<number[]> {
+  const ino = (await Deno.stat(`/run/netns/${d.ns}`)).ino;
+  const out: number[] = [];
+  for await (const e of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    const cmd = await Deno.readTextFile(`/proc/${e.name}/cmdline`).catch(() => "");
+    if (!cmd.includes("/l2vlan/src/lib/plugin/l2vlan/entry.ts")) continue;
+    const st = await Deno.stat(`/proc/${e.name}/ns/net`).catch(() => undefined);
+    if (st?.ino === ino) out.push(Number(e.name));
+  }
+  return out;
+}
+
+/** Effective capability mask (hex) of a process. */
+export async function capEff(pid: number): Promise<bigint> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  return BigInt(`0x${/^CapEff:\s*([0-9a-f]+)/m.exec(status)![1]}`);
+}
+
+/** One swarm task as `docker service ps` shows it. */
+export interface TaskRow {
+  name: string;
+  desired: string;
+  current: string;
+  error: string;
+}
+
+/** Tasks of some services (history included). */
+export async function serviceTasks(d: NetnsDockerd, ...services: string[]): Promise<TaskRow[]> {
+  const r = await d.dockerRaw(
+    "service",
+    "ps",
+    "--no-trunc",
+    "--format",
+    "{{.Name}}|{{.DesiredState}}|{{.CurrentState}}|{{.Error}}",
+    ...services,
+  );
+  return r.stdout.split("\n").filter(Boolean).map((l) => {
+    const [name = "", desired = "", current = "", error = ""] = l.split("|");
+    return { name, desired, current, error };
+  });
+}
+
+/** The container of a service's running task (its name), when there is one. */
+export async function runningContainer(
+  d: NetnsDockerd,
+  service: string,
+): Promise<string | undefined> {
+  const r = await d.dockerRaw(
+    "ps",
+    "--filter",
+    `label=com.docker.swarm.service.name=${service}`,
+    "--filter",
+    "status=running",
+    "--format",
+    "{{.Names}}",
+  );
+  return r.stdout.split("\n").filter(Boolean)[0];
+}

@@ -296,7 +296,7 @@ export class IptablesFirewall implements Firewall {
       throw fail(
         `Cannot add the ${t.chain} ACCEPT rule for bridge ${bridge}`,
         err,
-        "install iptables, or create the network with -o iptables=false and allow the traffic yourself",
+        "l2vlan needs iptables and CAP_NET_ADMIN (plus CAP_NET_RAW for iptables-legacy); or create the network with -o iptables=false and allow the bridged traffic yourself",
       );
     }
     return { ...t, inserted: true };

@@ -1,6 +1,8 @@
 /**
  * A dependency-free logger for the managed (v2) plugin entry point, whose rootfs carries no npm
- * packages. Same line format as reactor's text log: `time LEVEL message key=value …` on stderr.
+ * packages. Same line format as reactor's text log: `time LEVEL message key=value …`. It writes
+ * to stdout by default: dockerd logs a managed plugin's stdout at level info and its stderr at
+ * level error.
  *
  * @module
  */
@@ -31,10 +33,10 @@ export function formatPlain(
   }\n`;
 }
 
-/** A {@link PluginLog} writing records at or above `level` with `write` (default: stderr). */
+/** A {@link PluginLog} writing records at or above `level` with `write` (default: stdout). */
 export function plainLog(
   level: PlainLevel = "info",
-  write: (line: string) => void = writeStderr,
+  write: (line: string) => void = writeStdout,
 ): PluginLog {
   const min = PLAIN_LEVELS.indexOf(level);
   const at = (l: PlainLevel) => (m: string, f?: Record<string, unknown>) => {
@@ -44,8 +46,9 @@ export function plainLog(
 }
 
 const encoder = new TextEncoder();
-function writeStderr(line: string): void {
+function writeStdout(line: string): void {
   try {
-    Deno.stderr.writeSync(encoder.encode(line));
-  } catch { /* stderr closed */ }
+    const data = encoder.encode(line);
+    for (let off = 0; off < data.length;) off += Deno.stdout.writeSync(data.subarray(off));
+  } catch { /* stdout closed */ }
 }

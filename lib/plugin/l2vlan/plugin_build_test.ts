@@ -53,6 +53,7 @@ Deno.test("buildL2vlanPlugin() makes a self-contained rootfs: ip, iptables and t
     // Deno opens /dev/null for child stdin; docker provides /dev, a chroot does not.
     await exec(["mknod", "-m", "666", `${rootfs}/dev/null`, "c", "1", "3"]);
     await exec(["ip", "netns", "add", ns]);
+    const lines: string[] = [];
     let listening!: () => void;
     const ready = new Promise<void>((r) => listening = r);
     const child = spawnChild([
@@ -68,11 +69,14 @@ Deno.test("buildL2vlanPlugin() makes a self-contained rootfs: ip, iptables and t
     ], {
       clearEnv: true,
       env: { PATH: "/usr/sbin:/usr/bin", DENO_DIR: "/tmp/deno", NO_COLOR: "1" },
-      onLine: (_s, line) => line.includes("l2vlan plugin listening") && listening(),
+      onLine: (_s, line) => {
+        lines.push(line);
+        if (line.includes("l2vlan plugin listening")) listening();
+      },
     });
     try {
       const exited = await Promise.race([ready.then(() => false), child.status.then(() => true)]);
-      assert.ok(!exited, `the plugin exited: ${child.stderrTail().join(" | ")}`);
+      assert.ok(!exited, `the plugin exited: ${lines.join(" | ")}`);
       const conn = await Deno.connect({ transport: "unix", path: `${rootfs}/tmp/t.sock` });
       await conn.write(new TextEncoder().encode(
         "POST /Plugin.Activate HTTP/1.1\r\nHost: \r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
