@@ -44,6 +44,8 @@ export interface NetnsDockerd {
   inNs(...argv: string[]): Promise<ExecResult>;
   /** Run argv in the router's netns (never throws). */
   inRtr(...argv: string[]): Promise<ExecResult>;
+  /** Stop dockerd gracefully (SIGTERM) and wait for it. */
+  stopDaemon(): Promise<void>;
   /** SIGKILL dockerd and its containerd (a crash), clearing their pid files. */
   killDaemon(): Promise<void>;
   /** Start dockerd again with the same dirs. */
@@ -254,6 +256,7 @@ export async function startNetnsDockerd(opts: { args?: string[] } = {}): Promise
     dockerRaw,
     inNs,
     inRtr,
+    stopDaemon,
     killDaemon,
     startDaemon,
     close,
