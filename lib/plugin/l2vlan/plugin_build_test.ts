@@ -96,3 +96,24 @@ Deno.test("buildL2vlanPlugin() makes a self-contained rootfs: ip, iptables and t
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("buildL2vlanPlugin() with a compiled binary ships it instead of deno and the sources", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "l2vlan-build-bin-" });
+  try {
+    // any dynamically linked program stands in for a `deno compile` output here
+    const r = await buildL2vlanPlugin({ out: `${dir}/p`, exec, binary: "/usr/bin/true" });
+    assert.deepEqual(r.entrypoint, ["/l2vlan/l2vlan"]);
+    const config = JSON.parse(await Deno.readTextFile(`${dir}/p/config.json`));
+    assert.deepEqual(config.entrypoint, [
+      "/l2vlan/l2vlan",
+      "--socket",
+      "/run/docker/plugins/l2vlan.sock",
+    ]);
+    assert.ok((await Deno.stat(`${r.rootfs}/l2vlan/l2vlan`)).isFile);
+    await assert.rejects(() => Deno.stat(`${r.rootfs}/l2vlan/deno`), Deno.errors.NotFound);
+    await assert.rejects(() => Deno.stat(`${r.rootfs}/l2vlan/src`), Deno.errors.NotFound);
+    await exec(["chroot", r.rootfs, "/l2vlan/l2vlan"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
