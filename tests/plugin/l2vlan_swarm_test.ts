@@ -26,6 +26,7 @@ import { type NetnsDockerd, poll, SEGMENT, startNetnsDockerd } from "./netns_doc
 const P = SEGMENT.prefix;
 const BRIDGE = "l2s0";
 const CAP_NET_ADMIN = 1n << 12n;
+const CAP_NET_RAW = 1n << 13n;
 const CAP_SYS_ADMIN = 1n << 21n;
 
 function stackFile(net: string): string {
@@ -197,7 +198,8 @@ Deno.test("l2vlan v2 plugin in a single-node swarm: both stacks run where macvla
         );
         const [pid] = await poll("the plugin process", () => managedPluginPids(d));
         const caps = await capEff(pid!);
-        assert.ok(caps & CAP_NET_ADMIN, "CAP_NET_ADMIN");
+        assert.ok(caps & CAP_NET_ADMIN, "CAP_NET_ADMIN (config.json)");
+        assert.ok(caps & CAP_NET_RAW, "CAP_NET_RAW (Docker's default set)");
         assert.equal(caps & CAP_SYS_ADMIN, 0n, "no CAP_SYS_ADMIN");
       },
     );
