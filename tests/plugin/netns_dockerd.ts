@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { exec, type ExecResult } from "../../lib/exec/run.ts";
+import { exec } from "../../lib/exec/run.ts";
 import { spawnChild, type SpawnedChild } from "../../lib/exec/spawn.ts";
 
 /** Subnet, gateway and VLAN of the external segment. */
@@ -53,6 +53,9 @@ export interface NetnsDockerd {
   /** Tear everything down (containers, plugins, swarm, daemon, namespaces, files). */
   close(): Promise<void>;
 }
+
+/** What one finished command produced. */
+export type ExecResult = Awaited<ReturnType<typeof exec>>;
 
 const ALL = Array.from({ length: 256 }, (_, i) => i);
 const APPLETS = ["sh", "sleep", "ip", "ping", "cat", "ls", "true"];

@@ -6,8 +6,22 @@
  * @module
  */
 import { CommandError, oneLine } from "../../errors.ts";
-import type { Exec } from "../../exec/run.ts";
 import { L2vlanError } from "./protocol.ts";
+
+/**
+ * The spawn point as l2vlan uses it: `exec` from `lib/exec/run.ts` satisfies it (declared here
+ * structurally so the plugin does not depend on that module's type names).
+ */
+export type PluginExec = (
+  argv: readonly string[],
+  opts?: {
+    timeoutMs?: number;
+    okCodes?: readonly number[];
+    cwd?: string;
+    env?: Record<string, string>;
+    clearEnv?: boolean;
+  },
+) => Promise<{ code: number; stdout: string; stderr: string }>;
 
 /** What l2vlan needs to know about one link (from `ip -j -d link show`). */
 export interface LinkInfo {
@@ -181,8 +195,8 @@ function toInfo(r: RawLink): LinkInfo {
 
 /** {@link Links} on the real kernel through `ip`. */
 export class IpLinks implements Links {
-  readonly #exec: Exec;
-  constructor(exec: Exec) {
+  readonly #exec: PluginExec;
+  constructor(exec: PluginExec) {
     this.#exec = exec;
   }
   async #run(argv: string[], what: string, fix = ""): Promise<void> {
@@ -255,9 +269,9 @@ export type IptablesMode = "auto" | "iptables" | "iptables-nft" | "iptables-lega
 
 /** {@link Firewall} through iptables. */
 export class IptablesFirewall implements Firewall {
-  readonly #exec: Exec;
+  readonly #exec: PluginExec;
   readonly #mode: IptablesMode;
-  constructor(exec: Exec, mode: IptablesMode = "auto") {
+  constructor(exec: PluginExec, mode: IptablesMode = "auto") {
     this.#exec = exec;
     this.#mode = mode;
   }

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { CommandError } from "../../errors.ts";
-import type { Exec, ExecOptions } from "../../exec/run.ts";
-import { ipArgv, IpLinks, iptablesArgv, IptablesFirewall } from "./linux.ts";
+import { ipArgv, IpLinks, iptablesArgv, IptablesFirewall, type PluginExec } from "./linux.ts";
 
 Deno.test("ipArgv builds iproute2 argv for bridge, VLAN, veth, master and delete", () => {
   assert.deepEqual(ipArgv.addBridge("vlan2000"), [
@@ -68,7 +67,7 @@ Deno.test("iptablesArgv builds the check/insert/delete of the per-bridge ACCEPT 
 /** A fake exec: `answer(argv)` returns [code, stdout, stderr]. Records every argv. */
 function fakeExec(answer: (argv: readonly string[]) => [number, string, string?]) {
   const calls: string[] = [];
-  const exec: Exec = (argv: readonly string[], o: ExecOptions = {}) => {
+  const exec: PluginExec = (argv, o = {}) => {
     calls.push(argv.join(" "));
     const [code, stdout, stderr = ""] = answer(argv);
     if (!(o.okCodes ?? [0]).includes(code)) {

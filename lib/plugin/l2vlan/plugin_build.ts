@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Exec } from "../../exec/run.ts";
+import type { PluginExec } from "./linux.ts";
 import { L2vlanError } from "./protocol.ts";
 
 /** The socket name inside the plugin (`/run/docker/plugins/<socket>`). */
@@ -24,7 +24,7 @@ export const V2_CAPABILITIES = ["CAP_NET_ADMIN"];
 export interface BuildOptions {
   /** Output directory (replaced). */
   out: string;
-  exec: Exec;
+  exec: PluginExec;
   /** A `deno compile` binary of `entry.ts` to use instead of deno + sources. */
   binary?: string;
   /** The deno binary to ship (default: the running one). */
@@ -197,7 +197,7 @@ export async function buildL2vlanPlugin(o: BuildOptions): Promise<BuildResult> {
 }
 
 /** The directory holding libxtables (its `xtables/` subdirectory has the extensions). */
-async function libDirOf(exec: Exec, program: string): Promise<string> {
+async function libDirOf(exec: PluginExec, program: string): Promise<string> {
   const r = await exec(["ldd", program], { timeoutMs: 30_000 });
   const lib = parseLdd(r.stdout).find((p) => /\/libxtables\.so/.test(p));
   if (!lib) throw new L2vlanError(`Cannot find libxtables of ${program} in its ldd output`);
@@ -205,7 +205,12 @@ async function libDirOf(exec: Exec, program: string): Promise<string> {
 }
 
 /** Copy the module graph of the entry point (local files only) into `dest`. */
-async function copySources(exec: Exec, deno: string, root: string, dest: string): Promise<number> {
+async function copySources(
+  exec: PluginExec,
+  deno: string,
+  root: string,
+  dest: string,
+): Promise<number> {
   const r = await exec([deno, "info", "--json", `${root}/${ENTRY}`], {
     timeoutMs: 120_000,
     cwd: root,

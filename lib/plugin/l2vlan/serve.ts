@@ -5,7 +5,6 @@
  *
  * @module
  */
-import type { Exec } from "../../exec/run.ts";
 import { exec as realExec } from "../../exec/run.ts";
 import { L2vlanDriver } from "./driver.ts";
 import { createL2vlanHandler } from "./handler.ts";
@@ -15,6 +14,7 @@ import {
   IptablesFirewall,
   type IptablesMode,
   type Links,
+  type PluginExec,
 } from "./linux.ts";
 import type { PluginLog } from "./network.ts";
 import { L2vlanError } from "./protocol.ts";
@@ -37,7 +37,7 @@ export interface ServeL2vlanOptions {
   /** Reclaim never-bound addresses after this many ms (default never). */
   reclaimUnboundMs?: number;
   /** Spawn point (tests may wrap it). */
-  exec?: Exec;
+  exec?: PluginExec;
   /** Substitute kernel (tests). */
   links?: Links;
   firewall?: Firewall;
