@@ -7,12 +7,20 @@
  */
 import { CommandError, errorMessage, ReactorError } from "./lib/errors.ts";
 import type { Run } from "./lib/exec/run.ts";
-import { renderUnit } from "./lib/systemd/unit.ts";
+import { renderL2vlanUnit, renderUnit } from "./lib/systemd/unit.ts";
 import { writeFileAtomic } from "./lib/util/atomic_write.ts";
 
 /** Default unit directory and name. */
 export const DEFAULT_UNIT_DIR = "/etc/systemd/system";
 export const UNIT_NAME = "reactor.service";
+
+/** Plugins `install --plugin` knows. */
+export type InstallPlugin = "l2vlan";
+
+/** The unit file name for reactor itself or for one of its plugins. */
+export function unitNameFor(plugin?: InstallPlugin): string {
+  return plugin ? `reactor-${plugin}.service` : UNIT_NAME;
+}
 
 /** How reactor itself is started: a compiled binary, or `deno run …` with the main module. */
 export function reactorCommandLine(
@@ -52,6 +60,8 @@ export interface InstallOptions extends SystemdOptions {
   scriptsDir?: string;
   /** Command line of reactor itself (default {@link reactorCommandLine}). */
   command?: readonly string[];
+  /** Install this plugin's unit (`reactor plugin <name>`) instead of `reactor run`. */
+  plugin?: InstallPlugin;
 }
 
 /** What {@link install} did. */
@@ -67,8 +77,22 @@ export interface InstallResult {
 }
 
 /** Render the unit text for these options (what `--print` shows). */
-export function unitFor(o: Pick<InstallOptions, "stateDir" | "runArgs" | "command">): string {
+export function unitFor(
+  o: Pick<InstallOptions, "stateDir" | "runArgs" | "command" | "plugin">,
+): string {
   const stateDir = absolute(o.stateDir);
+  if (o.plugin) {
+    return renderL2vlanUnit({
+      execStart: [
+        ...(o.command ?? reactorCommandLine()),
+        "plugin",
+        o.plugin,
+        `--state-dir=${stateDir}`,
+        ...(o.runArgs ?? []),
+      ],
+      stateDir,
+    });
+  }
   return renderUnit({
     execStart: [
       ...(o.command ?? reactorCommandLine()),
@@ -121,7 +145,8 @@ async function systemctl(exec: Run, ...args: string[]): Promise<void> {
 /** Write the unit and (where systemd runs) reload, enable and start it. Idempotent. */
 export async function install(o: InstallOptions): Promise<InstallResult> {
   const unitDir = o.unitDir ?? DEFAULT_UNIT_DIR;
-  const unitPath = `${unitDir}/${UNIT_NAME}`;
+  const name = unitNameFor(o.plugin);
+  const unitPath = `${unitDir}/${name}`;
   const unitText = unitFor(o);
   const messages: string[] = [];
   await Deno.mkdir(unitDir, { recursive: true });
@@ -144,15 +169,15 @@ export async function install(o: InstallOptions): Promise<InstallResult> {
   const running = await (o.systemdRunning ?? (() => systemdIsRunning(o.exec)))();
   if (!running) {
     messages.push(
-      `systemd is not running on this machine (no /run/systemd/system or no systemctl): the unit was written but not enabled — on a systemd host run: systemctl daemon-reload && systemctl enable --now ${UNIT_NAME}`,
+      `systemd is not running on this machine (no /run/systemd/system or no systemctl): the unit was written but not enabled — on a systemd host run: systemctl daemon-reload && systemctl enable --now ${name}`,
     );
     return { unitPath, unitText, changed, activated: false, messages };
   }
   await systemctl(o.exec, "daemon-reload");
-  await systemctl(o.exec, "enable", UNIT_NAME);
+  await systemctl(o.exec, "enable", name);
   // a changed unit only takes effect after a restart; an unchanged one is just started
-  await systemctl(o.exec, changed ? "restart" : "start", UNIT_NAME);
-  messages.push(`Enabled and ${changed ? "(re)started" : "started"} ${UNIT_NAME}`);
+  await systemctl(o.exec, changed ? "restart" : "start", name);
+  messages.push(`Enabled and ${changed ? "(re)started" : "started"} ${name}`);
   return { unitPath, unitText, changed, activated: true, messages };
 }
 
@@ -161,17 +186,20 @@ export interface UninstallOptions extends SystemdOptions {
   /** Also delete the state directory. */
   purge?: boolean;
   stateDir: string;
+  /** Remove this plugin's unit instead of reactor's. */
+  plugin?: InstallPlugin;
 }
 
 /** Stop, disable and remove the unit; keep the state unless `purge`. Idempotent. */
 export async function uninstall(o: UninstallOptions): Promise<{ messages: string[] }> {
-  const unitPath = `${o.unitDir ?? DEFAULT_UNIT_DIR}/${UNIT_NAME}`;
+  const name = unitNameFor(o.plugin);
+  const unitPath = `${o.unitDir ?? DEFAULT_UNIT_DIR}/${name}`;
   const messages: string[] = [];
   const running = await (o.systemdRunning ?? (() => systemdIsRunning(o.exec)))();
   const present = (await readOr(unitPath)) !== undefined;
   if (running && present) {
-    await systemctl(o.exec, "disable", "--now", UNIT_NAME);
-    messages.push(`Stopped and disabled ${UNIT_NAME}`);
+    await systemctl(o.exec, "disable", "--now", name);
+    messages.push(`Stopped and disabled ${name}`);
   }
   if (present) {
     await Deno.remove(unitPath);

@@ -13,6 +13,7 @@ import { exitStatus } from "./lib/cli/exit.ts";
 import { hostsCommand } from "./lib/cli/hosts.ts";
 import { installCommand, uninstallCommand } from "./lib/cli/install.ts";
 import { onceCommand, runCommand } from "./lib/cli/run.ts";
+import { pluginCommand } from "./lib/cli/plugin.ts";
 import { ConfigError, errorMessage, ReactorError } from "./lib/errors.ts";
 import { VERSION } from "./lib/version.ts";
 
@@ -37,6 +38,7 @@ export function buildProgram(status = exitStatus()): Command {
   program.addCommand(hostsCommand(status));
   program.addCommand(installCommand(status));
   program.addCommand(uninstallCommand(status));
+  program.addCommand(pluginCommand(status));
   program.addCommand(
     new Command("version").description("print the version").action(() => {
       // deno-lint-ignore no-console

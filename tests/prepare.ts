@@ -11,6 +11,7 @@ export const REQUIRED: Record<string, string> = {
   docker: "docker.io",
   busybox: "busybox-static",
   ip: "iproute2",
+  iptables: "iptables",
   nsenter: "util-linux",
   curl: "curl",
   tar: "tar",
@@ -29,7 +30,6 @@ export const REQUIRED: Record<string, string> = {
   prometheus: "prometheus",
   promtool: "prometheus",
   crudini: "crudini",
-  iptables: "iptables",
   "docker-compose": "docker-compose",
 };
 

@@ -5,8 +5,10 @@
  * @module
  */
 import { Command, type CommandUnknownOpts } from "commander";
-import { install, uninstall, unitFor } from "../../install.ts";
+import { install, type InstallPlugin, uninstall, unitFor } from "../../install.ts";
+import { UsageError } from "../errors.ts";
 import { exec } from "../exec/run.ts";
+import { DEFAULT_L2VLAN_SOCKET, DEFAULT_L2VLAN_STATE_DIR } from "../plugin/l2vlan/serve.ts";
 import type { ExitStatus } from "./exit.ts";
 import { type GlobalFlags, resolveGlobals } from "./globals.ts";
 
@@ -44,6 +46,25 @@ export function runArgsFor(f: PassFlags & GlobalFlags, extra: readonly string[] 
   return [...a, ...extra];
 }
 
+/** `--plugin` value, checked. */
+function pluginFlag(value: string | undefined): InstallPlugin | undefined {
+  if (value === undefined) return undefined;
+  if (value !== "l2vlan") throw new UsageError(`Unknown --plugin "${value}": use l2vlan`);
+  return value;
+}
+
+/** The `reactor plugin l2vlan` flags to put into ExecStart (pure; exported for tests). */
+export function pluginArgsFor(
+  f: GlobalFlags & { socket?: string },
+  extra: readonly string[] = [],
+): string[] {
+  const a: string[] = [];
+  if (f.logLevel !== undefined) a.push(`--log-level=${f.logLevel}`);
+  if (f.logFormat !== undefined) a.push(`--log-format=${f.logFormat}`);
+  a.push(`--socket=${f.socket ?? DEFAULT_L2VLAN_SOCKET}`);
+  return [...a, ...extra];
+}
+
 function print(lines: string[]): void {
   // deno-lint-ignore no-console
   for (const l of lines) console.log(l);
@@ -58,6 +79,14 @@ export function installCommand(status: ExitStatus): CommandUnknownOpts {
     .argument("[runArgs...]", "extra flags for `reactor run` (after --)")
     .option("--print", "write the unit to stdout and change nothing")
     .option("--unit-dir <dir>", "where to write reactor.service (default /etc/systemd/system)")
+    .option(
+      "--plugin <name>",
+      "install reactor-<name>.service for `reactor plugin <name>` instead (l2vlan)",
+    )
+    .option(
+      "--socket <path>",
+      `with --plugin: the plugin socket (default ${DEFAULT_L2VLAN_SOCKET})`,
+    )
     .option("--config <file>", "config file passed to `reactor run`")
     .option("--scripts-dir <dir>", "passed to `reactor run` (created if missing)")
     .option("--label-prefix <prefix>", "passed to `reactor run`")
@@ -71,20 +100,27 @@ export function installCommand(status: ExitStatus): CommandUnknownOpts {
     const all = c.optsWithGlobals() as GlobalFlags & PassFlags & {
       print?: boolean;
       unitDir?: string;
+      plugin?: string;
+      socket?: string;
     };
     const g = resolveGlobals(all);
-    const args = runArgsFor(all, runArgs);
+    const plugin = pluginFlag(all.plugin);
+    if (!plugin && all.socket !== undefined) throw new UsageError("--socket needs --plugin l2vlan");
+    const args = plugin ? pluginArgsFor(all, runArgs) : runArgsFor(all, runArgs);
+    // The plugin keeps its own state dir unless --state-dir names one.
+    const stateDir = plugin ? all.stateDir ?? DEFAULT_L2VLAN_STATE_DIR : g.stateDir;
     if (all.print) {
       // deno-lint-ignore no-console
-      console.log(unitFor({ stateDir: g.stateDir, runArgs: args }).trimEnd());
+      console.log(unitFor({ stateDir, runArgs: args, plugin }).trimEnd());
       return;
     }
     const r = await install({
       exec,
       unitDir: all.unitDir,
-      stateDir: g.stateDir,
+      stateDir,
       runArgs: args,
-      scriptsDir: all.scriptsDir ?? "/etc/reactor/scripts",
+      plugin,
+      scriptsDir: plugin ? undefined : all.scriptsDir ?? "/etc/reactor/scripts",
     });
     print(r.messages);
     status.code = 0;
@@ -97,15 +133,22 @@ export function uninstallCommand(status: ExitStatus): CommandUnknownOpts {
   const cmd = new Command("uninstall")
     .description("stop, disable and remove the systemd unit; keeps the state unless --purge")
     .option("--unit-dir <dir>", "where reactor.service is (default /etc/systemd/system)")
+    .option("--plugin <name>", "remove reactor-<name>.service instead (l2vlan)")
     .option("--purge", "also delete the state directory");
   cmd.action(async (_opts, c) => {
-    const all = c.optsWithGlobals() as GlobalFlags & { unitDir?: string; purge?: boolean };
+    const all = c.optsWithGlobals() as GlobalFlags & {
+      unitDir?: string;
+      purge?: boolean;
+      plugin?: string;
+    };
     const g = resolveGlobals(all);
+    const plugin = pluginFlag(all.plugin);
     const r = await uninstall({
       exec,
       unitDir: all.unitDir,
-      stateDir: g.stateDir,
+      stateDir: plugin ? all.stateDir ?? DEFAULT_L2VLAN_STATE_DIR : g.stateDir,
       purge: all.purge,
+      plugin,
     });
     print(r.messages);
     status.code = 0;

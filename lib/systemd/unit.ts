@@ -90,3 +90,65 @@ export function renderUnit(o: UnitOptions): string {
     "",
   ].join("\n");
 }
+
+/**
+ * Capabilities the l2vlan plugin unit keeps (its bounding set; every other one is dropped):
+ * CAP_NET_ADMIN creates bridges, VLAN sub-interfaces and veths, enslaves and moves links, and
+ * changes nftables rules (iptables-nft); CAP_NET_RAW is what iptables-legacy additionally needs
+ * (it talks to the kernel through a raw socket). Nothing else was needed when tried.
+ */
+export const L2VLAN_CAPABILITIES = ["CAP_NET_ADMIN", "CAP_NET_RAW"] as const;
+
+/**
+ * Render `reactor-l2vlan.service`: the legacy (v1) l2vlan plugin on the host. Ordered before
+ * docker.service (dockerd waits up to 30 s for a plugin socket of a persisted network), root
+ * with only {@link L2VLAN_CAPABILITIES}, host network namespace (it manages host links).
+ */
+export function renderL2vlanUnit(o: UnitOptions): string {
+  const stateDir = o.stateDir.replace(/\/+$/, "");
+  if (!stateDir.startsWith("/")) {
+    throw new TypeError(`State directory must be absolute: ${stateDir}`);
+  }
+  const stateLines = stateDir.startsWith("/var/lib/")
+    ? [`StateDirectory=${stateDir.slice("/var/lib/".length)}`, "StateDirectoryMode=0700"]
+    : [`ReadWritePaths=-${systemdQuote(stateDir)}`];
+  return [
+    "# Written by `reactor install --plugin l2vlan`. Re-run it to update.",
+    "[Unit]",
+    `Description=${
+      (o.description ?? "l2vlan Docker network and IPAM plugin (reactor)").replaceAll("%", "%%")
+    }`,
+    "Before=docker.service",
+    "After=network-online.target",
+    "Wants=network-online.target",
+    "StartLimitIntervalSec=0",
+    "",
+    "[Service]",
+    "Type=exec",
+    `ExecStart=${renderExecStart(o.execStart)}`,
+    "Restart=always",
+    `RestartSec=${o.restartSec ?? 1}`,
+    "TimeoutStopSec=20",
+    "KillMode=mixed",
+    ...stateLines,
+    "UMask=0077",
+    `CapabilityBoundingSet=${L2VLAN_CAPABILITIES.join(" ")}`,
+    "NoNewPrivileges=yes",
+    "ProtectSystem=full",
+    "ProtectHome=read-only",
+    "PrivateTmp=yes",
+    "ProtectKernelTunables=yes",
+    "ProtectKernelModules=yes",
+    "ProtectControlGroups=yes",
+    "RestrictNamespaces=yes",
+    "RestrictAddressFamilies=AF_UNIX AF_NETLINK AF_INET AF_INET6",
+    "LockPersonality=yes",
+    "RestrictRealtime=yes",
+    "RestrictSUIDSGID=yes",
+    "SystemCallArchitectures=native",
+    "",
+    "[Install]",
+    "WantedBy=multi-user.target",
+    "",
+  ].join("\n");
+}

@@ -1,7 +1,7 @@
 /**
  * The one atomic file write of reactor: a temp file in the same directory, every byte written
- * (short writes are continued), fsync, then rename over the target. A reader sees the old file
- * or the new one, never a torn one, also after a crash.
+ * (short writes are continued), fsync, rename over the target, fsync of the directory. A reader
+ * sees the old file or the new one, never a torn one, also after a crash.
  *
  * @module
  */
@@ -12,6 +12,8 @@ export interface AtomicWriteOptions {
   mode?: number;
   /** Create the parent directory with this mode when missing (default: do not create). */
   mkdirMode?: number;
+  /** Keep the previous version as `<path>.bak` (a hard link, so the swap stays atomic). */
+  backup?: boolean;
 }
 
 /**
@@ -48,10 +50,29 @@ export async function writeFileAtomic(
   try {
     // the umask may have narrowed the mode at creation
     await Deno.chmod(tmp, mode);
+    if (opts.backup) await keepBackup(path);
     await Deno.rename(tmp, path);
   } catch (err) {
     await Deno.remove(tmp).catch(() => {});
     throw err;
+  }
+  // the rename itself is durable only once the directory is synced
+  const d = await Deno.open(dir, { read: true });
+  try {
+    await d.sync();
+  } finally {
+    d.close();
+  }
+}
+
+async function keepBackup(path: string): Promise<void> {
+  const bakTmp = `${path}.bak.tmp-${Deno.pid}`;
+  await Deno.remove(bakTmp).catch(() => {});
+  try {
+    await Deno.link(path, bakTmp);
+    await Deno.rename(bakTmp, `${path}.bak`);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err; // first write: nothing to keep
   }
 }
 
