@@ -159,6 +159,7 @@ export function labelsHook(opts: LabelsHookOptions): Hook & { readonly stats: La
         continue;
       }
       for (const part of parseLabelValue(value)) {
+        if (ctx.signal.aborted) return; // out of time: the engine reports the timeout
         if (!part.argv) {
           fail(label, part.text, undefined, part.error ?? "malformed");
           continue;
@@ -193,6 +194,7 @@ export function labelsHook(opts: LabelsHookOptions): Hook & { readonly stats: La
         });
       } else {
         for (const part of parseLabelValue(hostValue)) {
+          if (ctx.signal.aborted) return;
           if (!part.argv) {
             fail(keys.hostRoute, part.text, undefined, part.error ?? "malformed");
             continue;

@@ -7,6 +7,7 @@
  */
 import { isAbsolute, resolve } from "node:path";
 import { ConfigError } from "../errors.ts";
+import { notAFile, notAFileFix } from "./read_file.ts";
 
 /** Default file names, in load order. */
 export const CONFIG_NAMES: readonly string[] = ["reactor.config.ts", "reactor.yaml"];
@@ -31,6 +32,14 @@ export function configKind(path: string): "ts" | "yaml" | undefined {
   if (/\.(ts|mts|js|mjs)$/.test(path)) return "ts";
   if (/\.ya?ml$/.test(path)) return "yaml";
   return undefined;
+}
+
+function statOf(path: string): Deno.FileInfo | undefined {
+  try {
+    return Deno.statSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 function fileExists(path: string): boolean {
@@ -63,8 +72,12 @@ export function resolveConfigPaths(opts: DiscoverOptions = {}): string[] {
           `${p}: unknown config file type (from ${explicit.from}) — name it *.yaml, *.yml or *.ts`,
         );
       } else if (!exists(abs)) {
+        const other = opts.exists ? undefined : statOf(abs);
+        const what = other && notAFile(other);
         problems.push(
-          `${p}: config file not found (from ${explicit.from}) — check the path, or run \`reactor init\``,
+          what
+            ? `${p}: ${what}, not a config file (from ${explicit.from}) — ${notAFileFix(p, what)}`
+            : `${p}: config file not found (from ${explicit.from}) — check the path, or run \`reactor init\``,
         );
       } else if (!out.includes(abs)) out.push(abs);
     }

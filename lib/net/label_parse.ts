@@ -25,6 +25,8 @@ export interface LabelPart {
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\u0000-\u0008\u000e-\u001f\u007f]/;
 const MAX_PART = 1024;
+/** Most `;` parts of one label that are applied; the rest are refused with one problem. */
+export const MAX_PARTS = 64;
 
 /** Split a label value into its non-empty, trimmed `;` parts. */
 export function splitParts(value: string): string[] {
@@ -44,9 +46,13 @@ export function tokenize(part: string): string[] {
   return part.split(/\s+/).filter((w) => w.length > 0);
 }
 
-/** Parse a whole label value into parts; malformed parts carry an `error` and no `argv`. */
+/**
+ * Parse a whole label value into parts; malformed parts carry an `error` and no `argv`. Beyond
+ * {@link MAX_PARTS} parts, one last part with an error stands for all the refused ones.
+ */
 export function parseLabelValue(value: string): LabelPart[] {
-  return splitParts(value).map((text, i) => {
+  const all = splitParts(value);
+  const parts: LabelPart[] = all.slice(0, MAX_PARTS).map((text, i) => {
     const index = i + 1;
     if (CONTROL.test(text)) {
       return { index, text: JSON.stringify(text), error: "contains a control character" };
@@ -56,4 +62,14 @@ export function parseLabelValue(value: string): LabelPart[] {
     }
     return { index, text, argv: tokenize(text) };
   });
+  if (all.length > MAX_PARTS) {
+    const more = all.length - MAX_PARTS;
+    parts.push({
+      index: MAX_PARTS + 1,
+      text: `${all[MAX_PARTS]!.slice(0, 40)}… (${more} more)`,
+      error:
+        `more than ${MAX_PARTS} parts: these ${more} are refused — put fewer settings in one label, or use a start script`,
+    });
+  }
+  return parts;
 }

@@ -43,3 +43,15 @@ Deno.test("parseLabelValue() refuses an overlong part", () => {
   const parts = parseLabelValue("add " + "x".repeat(2000));
   assert.match(parts[0]?.error ?? "", /longer than/);
 });
+
+Deno.test("parseLabelValue() applies at most 64 parts and refuses the rest in one part", () => {
+  const value = Array.from({ length: 1000 }, (_, i) => `add 10.${i % 250}.0.0/24 dev eth0`).join(
+    ";",
+  );
+  const parts = parseLabelValue(value);
+  assert.equal(parts.length, 65);
+  assert.ok(parts.slice(0, 64).every((p) => p.argv));
+  assert.equal(parts[64]!.argv, undefined);
+  assert.match(parts[64]!.error!, /more than 64 parts: these 936 are refused/);
+  assert.ok(parts[64]!.text.length < 80);
+});
