@@ -36,6 +36,7 @@ export function parseYamlText(text: string, file: string): YamlDoc & { ok: boole
     const { line, col } = at(offset);
     return `${file}:${line}:${col}`;
   };
+  // deno-lint-ignore no-control-regex
   const binary = /[\u0000\ufffd]/.exec(text);
   if (binary) {
     const problems = new Problems(() => file);
