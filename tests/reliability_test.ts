@@ -212,8 +212,16 @@ Deno.test("reactor SIGKILLed (with its scripts, as systemd does) while a start's
 Deno.test("dockerd SIGKILLed mid-burst: no start runs half-blind and no incarnation is handled twice", async () => {
   const truth = new AbortController();
   const events = watchEvents(truth.signal);
-  const rec = recorderHook({ actions: ["start"], maxDelayMs: 400 });
+  const rec = recorderHook({ actions: ["start"] });
   const names = Array.from({ length: 20 }, (_, i) => `burst-${i}`);
+  // the first start's hook waits until dockerd is dead: the other starts queue up behind it
+  let open = () => {};
+  const opened = new Promise<void>((r) => open = r);
+  const gate: Hook = {
+    name: "gate",
+    wants: (ev) => ev.type === "container" && ev.action === "start",
+    handle: () => opened,
+  };
   try {
     for (const [i, n] of names.entries()) {
       await d.docker(
@@ -226,14 +234,15 @@ Deno.test("dockerd SIGKILLed mid-burst: no start runs half-blind and no incarnat
         "3600",
       );
     }
-    await withReactor([rec], async (r) => {
-      // one container at a time, slowly: most starts still wait in the queue when dockerd dies
+    await withReactor([gate, rec], async (r) => {
       await d.docker("start", ...names);
       await waitFor(() => events.filter((e) => e.action === "start").length >= names.length, {
         what: "every start event emitted",
       });
+      await waitFor(() => r.pending >= names.length, { what: "every start queued" });
       await d.killDaemon();
       const queued = r.pending;
+      open();
       await d.startDaemon();
       await waitFor(() => r.hostStatus()[0]?.state === "up", { what: "reconnected" });
       await waitFor(() => r.pending === 0 && r.inventory.synced("default"), {

@@ -5,7 +5,7 @@
  * @module
  */
 import type { ReactorEvent } from "../reactor.d.ts";
-import { kind } from "./duration.ts";
+import { kind, suggest } from "./problems.ts";
 
 /** A compiled single-value predicate. */
 export type ValueMatcher = (value: string | undefined) => boolean;
@@ -211,41 +211,4 @@ export function compileMatch(
   const fn = ((e: ReactorEvent) => preds.every((p) => p(e))) as EventMatcher;
   Object.defineProperty(fn, "summary", { value: summary.length ? summary.join(" ") : "*" });
   return { matcher: fn, problems: [] };
-}
-
-/** ` (did you mean "x"?)` when a known word is close to `word`, else "". */
-export function suggest(word: string, known: readonly string[]): string {
-  let best = "";
-  let bestD = Infinity;
-  for (const k of known) {
-    const d = distance(word.toLowerCase(), k.toLowerCase());
-    if (d < bestD) {
-      bestD = d;
-      best = k;
-    }
-  }
-  return best && bestD <= Math.max(1, Math.floor(best.length / 3))
-    ? ` (did you mean "${best}"?)`
-    : "";
-}
-
-function distance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-  let prevRow = dp.slice();
-  for (let i = 1; i <= a.length; i++) {
-    const before = dp.slice();
-    let prev = dp[0]!;
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j]!;
-      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      // an adjacent transposition ("nmae" → "name") counts as one edit
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        dp[j] = Math.min(dp[j]!, prevRow[j - 2]! + 1);
-      }
-      prev = tmp;
-    }
-    prevRow = before;
-  }
-  return dp[b.length]!;
 }

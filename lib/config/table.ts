@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { formatDuration } from "./duration.ts";
+import { formatDuration } from "../util/duration.ts";
 import type { LoadedConfig } from "./model.ts";
 
 /** What the table shows of a configured Docker host. */

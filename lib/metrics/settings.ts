@@ -11,8 +11,7 @@
  *
  * @module
  */
-import { kind } from "../config/duration.ts";
-import { suggest } from "../config/match.ts";
+import { kind, suggest } from "../config/problems.ts";
 import { errorMessage } from "../errors.ts";
 import { DEFAULT_MAX_NAMES } from "./reactor_metrics.ts";
 import { parseListen } from "./server.ts";

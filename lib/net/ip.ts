@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { ContainerInfo } from "../reactor.d.ts";
+import type { ContainerInfo, RouteOptions } from "../reactor.d.ts";
 import type { Run, RunResult } from "../exec/run.ts";
 import { nsenter, type NsenterMode } from "./nsenter.ts";
 
@@ -21,17 +21,8 @@ export type Netns =
   | { pid: number }
   | { path: string };
 
-/** Common route options. */
-export interface RouteArgs {
-  dev?: string;
-  via?: string;
-  table?: string | number;
-  metric?: number;
-  src?: string;
-  proto?: string;
-  scope?: string;
-  netns?: Netns;
-}
+/** Route options: the public {@link RouteOptions}, with the namespace already resolved. */
+export type RouteArgs = Omit<RouteOptions, "netns"> & { netns?: Netns };
 
 /** Address options (`dev` is required by `ip address add/del`). */
 export interface AddressArgs {

@@ -19,8 +19,7 @@
  *
  * @module
  */
-import { kind } from "../config/duration.ts";
-import { suggest } from "../config/match.ts";
+import { kind, suggest } from "../config/problems.ts";
 import { parseDuration } from "../util/duration.ts";
 import { isLoopback } from "../metrics/server.ts";
 import { type BodyTemplate, compileBody, isJsonContentType, looksLikeJson } from "./render.ts";
