@@ -43,6 +43,8 @@ export interface EtcdHookOptions {
   reportAfterMs?: number;
   /** Reconnect backoff of the publisher (tests). */
   backoff?: PublisherDeps["backoff"];
+  /** Test seam: the etcd client (default: a real one from the settings). */
+  openClient?: PublisherDeps["openClient"];
 }
 
 /** Inventory changes are batched this long (min..max ms) before a publish. */
@@ -121,6 +123,7 @@ export function etcdHook(settings: EtcdSettings, opts: EtcdHookOptions = {}): Ho
               engineName: rt.engine.hosts().find((h) => h.id === hostId)?.engineName ?? hostId,
             }),
             backoff: opts.backoff,
+            openClient: opts.openClient,
           }),
       );
       if (created) publisher.start();
@@ -173,9 +176,10 @@ async function checkTlsFiles(f: Fields, s: EtcdSettings): Promise<void> {
         f.problems.add([...f.path, "tls", k], `${path} is not a file — give a PEM file`);
       }
     } catch (err) {
+      const why = err instanceof Deno.errors.NotFound ? "no such file" : errorMessage(err);
       f.problems.add(
         [...f.path, "tls", k],
-        `cannot read ${path}: ${errorMessage(err)} — give the path of a PEM file`,
+        `cannot read ${path}: ${why} — give the path of a PEM file`,
       );
     }
   }
