@@ -68,7 +68,11 @@ async function closeWebhooks(w: WebhookDispatcher, ms: number, log: Log): Promis
     sleep(ms, ac.signal).then(() => false),
   ]);
   ac.abort();
-  if (!idle) log.warn(`Dropping ${w.depth} queued webhook deliveries on shutdown`);
+  if (!idle) {
+    log.warn(`Webhook deliveries still pending after ${ms} ms on shutdown: dropping them`, {
+      queued: w.depth,
+    });
+  }
   await w.close();
 }
 
