@@ -131,19 +131,33 @@ export function ruleHook(rule: RuleSpec, webhooks?: WebhookDispatcher): Hook {
   };
 }
 
-/** A TS handler as a hook (run in its config's Worker, or in-process for a plain function). */
-export function handlerHook(h: HandlerSpec): Hook {
+/**
+ * A TS handler as a hook (run in its config's Worker, or in-process for a plain function). A
+ * `webhook:` is enqueued on `webhooks` first, as for YAML rules.
+ */
+export function handlerHook(h: HandlerSpec, webhooks?: WebhookDispatcher): Hook {
+  if (h.webhook && !webhooks) {
+    throw new ReactorError(`Handler "${h.name}" has a webhook but no webhook dispatcher was given`);
+  }
   return {
     name: `ts:${h.name}`,
     kind: "ts",
     rule: h.name,
     timeoutMs: h.timeoutMs,
     wants: (ev) => hostsOk(h.hosts, ev) && h.match(ev),
+    start: h.warnings?.length
+      ? (rt) => h.warnings!.forEach((w) => rt.log.warn(`handler "${h.name}": ${w}`))
+      : undefined,
     async handle(ctx: HandlerContext): Promise<void> {
       const container = ctx.container ??
         (ctx.event.type === "container" ? containerFromEvent(ctx.event) : undefined);
       if (h.needsContainer && !container) return;
       const log = ctx.log.child({ handler: h.name });
+      if (h.webhook) {
+        webhooks!.send(h.name, h.webhook, { event: ctx.event, container, host: ctx.host });
+        log.debug("webhook queued", { target: h.webhook.target });
+      }
+      if (!h.run) return;
       if (isWorkerFunction(h.run)) {
         const { runtime, path } = h.run[WORKER_FN];
         await runtime.invoke({
@@ -175,16 +189,14 @@ export type BuildDeps = HookDeps;
 export function configHooks(cfg: LoadedConfig, deps: BuildDeps): Hook[] {
   let webhooks = deps.webhooks;
   let own: WebhookDispatcher | undefined;
-  if (!webhooks && cfg.rules.some((r) => r.webhook)) {
+  if (!webhooks && [...cfg.rules, ...cfg.handlers].some((r) => r.webhook)) {
     webhooks = own = new WebhookDispatcher({ log: deps.log });
   }
-  const rules = cfg.rules.map((r) => {
-    const h = ruleHook(r, webhooks);
-    return own && r.webhook ? { ...h, close: () => own!.close() } : h;
-  });
+  const closesOwn = (h: Hook, sends: boolean): Hook =>
+    own && sends ? { ...h, close: () => own!.close() } : h;
   return [
     ...cfg.hooks.flatMap((c) => c.settings === false ? [] : c.hook.create(c.settings, deps)),
-    ...rules,
-    ...cfg.handlers.map(handlerHook),
+    ...cfg.rules.map((r) => closesOwn(ruleHook(r, webhooks), !!r.webhook)),
+    ...cfg.handlers.map((h) => closesOwn(handlerHook(h, webhooks), !!h.webhook)),
   ];
 }

@@ -64,7 +64,12 @@ export interface HandlerSpec {
   readonly needsContainer: boolean;
   readonly hosts?: readonly string[];
   readonly timeoutMs?: number;
-  readonly run: EventHandler;
+  /** The function (absent when the handler only sends a webhook). */
+  readonly run?: EventHandler;
+  /** The HTTP request to send (secrets inside: log `webhook.target`, never the URL). */
+  readonly webhook?: WebhookSettings;
+  /** Things that work but deserve a log line when the handler starts. */
+  readonly warnings?: readonly string[];
 }
 
 /** Everything loaded from the config files (and the flags and environment that refine them). */

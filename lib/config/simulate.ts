@@ -11,6 +11,8 @@ import type { HandlerContext, Hook } from "../engine/hook.ts";
 import { ConfigError, errorMessage } from "../errors.ts";
 import { type BuildDeps, configHooks, planRule } from "./hooks.ts";
 import { renderBody } from "../webhook/render.ts";
+import type { WebhookSettings } from "../webhook/settings.ts";
+import type { TemplateInput } from "./template.ts";
 import { WebhookDispatcher } from "../webhook/queue.ts";
 import { sleep } from "../util/sleep.ts";
 import type { LoadedConfig } from "./model.ts";
@@ -96,24 +98,26 @@ export function simulate(
       ...(r.run.length
         ? { argv: plan.argv, env: plan.env, cwd: plan.cwd, emptyKeys: plan.emptyKeys }
         : {}),
-      ...(w
-        ? {
-          webhook: {
-            method: w.method,
-            target: w.target,
-            body: w.method === "GET"
-              ? undefined
-              : renderBody(w.body, { ...tin, network: r.network }),
-          },
-        }
-        : {}),
+      ...(w ? { webhook: webhookPlan(w, { ...tin, network: r.network }) } : {}),
     });
   }
   for (const h of cfg.handlers) {
     const matched = (!h.hosts || h.hosts.includes(input.event.hostId)) && h.match(input.event);
-    rows.push({ kind: "handler", name: h.name, matched });
+    const w = matched ? h.webhook : undefined;
+    const tin = { event: input.event, container: input.container, host: input.host };
+    rows.push({
+      kind: "handler",
+      name: h.name,
+      matched,
+      ...(w ? { webhook: webhookPlan(w, tin) } : {}),
+    });
   }
   return rows;
+}
+
+function webhookPlan(w: WebhookSettings, input: TemplateInput): SimulationRow["webhook"] {
+  const body = w.method === "GET" ? undefined : renderBody(w.body, input);
+  return { method: w.method, target: w.target, ...(body === undefined ? {} : { body }) };
 }
 
 /** Human output: one line per row, argv as a JSON array (exact, unambiguous). */

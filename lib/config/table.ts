@@ -66,9 +66,11 @@ export function configTable(cfg: LoadedConfig, hosts: readonly HostRow[] = []): 
       h.name,
       h.origin,
       h.match.summary + (h.hosts ? ` hosts=${h.hosts.join(",")}` : ""),
-      `TypeScript function${
-        h.timeoutMs !== undefined ? ` (timeout=${formatDuration(h.timeoutMs)})` : ""
-      }`,
+      [
+        h.run ? "TypeScript function" : "",
+        h.webhook ? `webhook ${describeWebhook(h.webhook)}` : "",
+      ].filter(Boolean).join(" + ") +
+      (h.timeoutMs !== undefined ? ` (timeout=${formatDuration(h.timeoutMs)})` : ""),
     ]);
   }
   const head = cfg.files.length
