@@ -261,7 +261,9 @@ const BROKEN: { name: string; file: string; text: string; expected: string[] }[]
     name: "TS on without run",
     file: "a.ts",
     text: 'export default { on: [{ match: { action: "start" } }] };\n',
-    expected: ["FILE: on[0].run: expected a function (container, ctx) => …, got nothing"],
+    expected: [
+      "FILE: on[0].run: expected a function (container, ctx) => …, got nothing — or give webhook: { url: … }",
+    ],
   },
   {
     name: "TS on match bad key",
