@@ -12,6 +12,9 @@ import { type ReactorDaemon, sample, startReactor } from "../harness/reactor_dae
 const H = "default";
 const tag = `md${Deno.pid}`;
 const CONFIG = `
+metrics:
+  listen: 127.0.0.1:9 # the harness's --metrics-listen 127.0.0.1:0 wins
+  maxNames: 3
 events_reactor:
   on start:
     event: { type: container, action: start }
@@ -53,25 +56,30 @@ Deno.test("reactor run --metrics-listen: metrics move with a real dockerd, Prome
       assert.ok((sample(text, "process_open_fds") ?? 0) > 3);
     });
 
-    await t.step("a container start counts an event, a start by name and a rule run", async () => {
+    await t.step("container starts count events, starts by name and rule runs", async () => {
       const startSeries = `reactor_events_total{host="${H}",type="container",action="start"}`;
       const runs = `reactor_hook_runs_total{hook="rule",rule="on start",outcome="ok"}`;
       const before = { starts: await value(startSeries), runs: await value(runs) };
       await d.runContainer(`${tag}-web`);
+      // execs accumulate meanwhile (checked later): a one-second healthcheck
+      await d.runContainer(`${tag}-hc`, {
+        args: ["--health-cmd", "true", "--health-interval", "1s", "--health-retries", "1"],
+      });
       const text = await until(
-        "start, name and rule run counted",
+        "starts, names and rule runs counted",
         (s) =>
           sample(s, `reactor_container_starts_total{host="${H}",name="${tag}-web"}`) === 1 &&
-          sample(s, runs) === before.runs + 1,
+          sample(s, `reactor_container_starts_total{host="${H}",name="${tag}-hc"}`) === 1 &&
+          sample(s, runs) === before.runs + 2,
       );
-      assert.equal(sample(text, startSeries), before.starts + 1);
+      assert.equal(sample(text, startSeries), before.starts + 2);
       assert.ok(
         (sample(text, `reactor_events_total{host="${H}",type="container",action="create"}`) ??
-          0) >= 1,
+          0) >= 2,
       );
       assert.equal(
         sample(text, `reactor_hook_duration_seconds_count{hook="rule",rule="on start"}`),
-        before.runs + 1,
+        before.runs + 2,
       );
       const last = sample(text, `reactor_last_event_timestamp_seconds{host="${H}"}`)!;
       assert.ok(Math.abs(last - Date.now() / 1000) < 300, `last event ${last}`);
@@ -95,6 +103,13 @@ Deno.test("reactor run --metrics-listen: metrics move with a real dockerd, Prome
       await until(
         "cursor lag exposed",
         (s) => sample(s, `reactor_cursor_lag_seconds{host="${H}"}`) !== undefined,
+      );
+    });
+
+    await t.step("a one-second healthcheck shows as execs of its container", async () => {
+      await until(
+        "healthcheck execs counted",
+        (s) => (sample(s, `reactor_container_exec_total{host="${H}",name="${tag}-hc"}`) ?? 0) >= 2,
       );
     });
 
@@ -175,11 +190,47 @@ Deno.test("reactor run --metrics-listen: metrics move with a real dockerd, Prome
       assert.deepEqual(errors.filter((l) => /metrics/i.test(JSON.stringify(l))), []);
     });
 
+    await t.step("past metrics.maxNames, names fold into _other", async () => {
+      // web, hc and after hold the three names
+      await d.runContainer(`${tag}-extra`);
+      const text = await until(
+        "a start folded into _other",
+        (s) => (sample(s, "reactor_container_names_folded_total") ?? 0) >= 1,
+      );
+      assert.equal(sample(text, "reactor_container_names_limit"), 3);
+      assert.ok(
+        (sample(text, `reactor_container_starts_total{host="${H}",name="_other"}`) ?? 0) >= 1,
+      );
+      assert.equal(
+        sample(text, `reactor_container_starts_total{host="${H}",name="${tag}-extra"}`),
+        undefined,
+      );
+    });
+
     await t.step("SIGTERM stops the daemon and its endpoint", async () => {
       assert.equal(await rd.stop(), 0, rd.proc.output().slice(-2000));
       r = undefined;
       await assert.rejects(fetch(`${rd.metricsUrl}/metrics`));
     });
+
+    await t.step(
+      "restarted, it resumes from its cursor: replayed events count as duplicates",
+      async () => {
+        r = await startReactor({ dockerHost: d.host, config: CONFIG, dir: rd.dir });
+        const again = r;
+        const text = await waitFor(async () => {
+          const s = await again.scrape();
+          return (sample(s, `reactor_events_duplicate_total{host="${H}"}`) ?? 0) >= 1
+            ? s
+            : undefined;
+        }, { what: "duplicates counted after the restart" });
+        // nothing was handled twice: no start event was counted again
+        assert.equal(
+          sample(text, `reactor_events_total{host="${H}",type="container",action="start"}`),
+          undefined,
+        );
+      },
+    );
   } finally {
     await r?.kill();
     await prom?.close();
