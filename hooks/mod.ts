@@ -6,11 +6,16 @@
  * @module
  */
 import type { BuiltinHook } from "../lib/config/builtin.ts";
+import { etcd } from "./etcd.ts";
 import { labels } from "./labels.ts";
+import { metrics } from "./metrics.ts";
 import { scripts } from "./scripts.ts";
 
 /** Every built-in hook. */
 export const BUILTIN_HOOKS: readonly BuiltinHook[] = [
   labels,
   scripts,
+  // level-triggered: they follow the inventory and the observer, not single events
+  etcd,
+  metrics,
 ];

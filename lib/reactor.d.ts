@@ -349,8 +349,34 @@ export interface HandlerOptions {
   timeout?: Duration;
 }
 
-/** A handler, or a handler with options. */
-export type HandlerSpec<H> = H | (HandlerOptions & { run: H });
+/**
+ * An HTTP request sent for each matching event (`webhook:` of a YAML rule, a handler or an `on`
+ * entry), from a bounded queue per URL: it never delays other handlers or containers.
+ */
+export interface WebhookAction {
+  /** `https://…` (`${NAME}` comes from reactor's environment; `$${` is a literal `${`). */
+  url: string;
+  /** `POST` (default), `PUT`, `PATCH`, or `GET` (no body). */
+  method?: "POST" | "PUT" | "PATCH" | "GET";
+  /** Header values may use `${NAME}`; they are never logged. */
+  headers?: Record<string, string>;
+  /**
+   * A template with the `%%key%%` keys of YAML rules (`%%name%%`, `%%payload%%`, …), rendered
+   * JSON-safely when it is JSON. Default: the event JSON.
+   */
+  body?: string;
+  /** Per attempt (default 10 s). */
+  timeout?: Duration;
+  /** Retries after the first attempt, with backoff and jitter (default 3, at most 10). */
+  retries?: number;
+  /** PEM file of an extra CA for a private endpoint (verification always stays on). */
+  ca?: string;
+}
+
+/** A handler, or a handler with options: `run`, `webhook`, or both. */
+export type HandlerSpec<H> =
+  | H
+  | (HandlerOptions & ({ run: H; webhook?: WebhookAction } | { run?: H; webhook: WebhookAction }));
 
 /**
  * A match value: an exact string, a glob (`web-*`, `?` for one character), a `/regex/flags`
@@ -375,12 +401,17 @@ export interface EventMatch {
   labels?: Record<string, Pattern>;
 }
 
-/** One entry of {@link Config.on}. */
-export interface OnEntry extends HandlerOptions {
-  /** Missing: every event. */
-  match?: EventMatch;
-  run: EventHandler;
-}
+/** One entry of {@link Config.on}: `run`, `webhook`, or both. */
+export type OnEntry =
+  & HandlerOptions
+  & {
+    /** Missing: every event. */
+    match?: EventMatch;
+  }
+  & ({ run: EventHandler; webhook?: WebhookAction } | {
+    run?: EventHandler;
+    webhook: WebhookAction;
+  });
 
 /** Settings of the built-in label networking hook (`docker-events.*` labels). */
 export interface LabelsHookSettings {
@@ -401,15 +432,52 @@ export interface ScriptsHookSettings {
   timeout?: Duration;
 }
 
-/** Built-in hooks: `false` turns one off, `true` or settings turn it on (all on by default). */
+/**
+ * Settings of the etcd v3 publisher (off by default): every running container as a JSON record
+ * under `<prefix>/<host id>/<name>`, all on one lease that expires when reactor dies.
+ */
+export interface EtcdHookSettings {
+  /** etcd client URLs (`https://10.0.0.2:2379`; port 2379 when none is given). */
+  endpoints: string[];
+  /** Key prefix (default `/reactor/containers`). */
+  prefix?: string;
+  /** Lease TTL, whole seconds from 2 s to 24 h (default 30 s): how long keys outlive reactor. */
+  ttl?: Duration;
+  /** Default `{prefix}/{hostId}/{name}`; also `{engine}`, `{id}`, `{shortId}`. */
+  keyTemplate?: string;
+  /** PEM files: the CA of etcd's certificate, and a client certificate and key (together). */
+  tls?: { ca?: string; cert?: string; key?: string };
+  /** etcd user (with `password`). */
+  username?: string;
+  /** Never logged. */
+  password?: string;
+}
+
+/** The metrics endpoint (off by default; `--metrics-listen` sets `listen`). */
+export interface MetricsSettings {
+  /** `host:port` to serve `/metrics`, `/healthz`, `/readyz` on; loopback unless allowed. */
+  listen: string;
+  /** Distinct container names kept as labels before they fold into `_other` (default 500). */
+  maxNames?: number;
+  /** Listen on a non-loopback address (the endpoint has no authentication). */
+  allowNonLoopback?: boolean;
+}
+
+/**
+ * Built-in hooks: `false` turns one off, `true` or settings turn it on (labels and scripts are on
+ * by default, etcd is off).
+ */
 export interface BuiltinHooks {
   labels?: boolean | LabelsHookSettings;
   scripts?: boolean | ScriptsHookSettings;
+  etcd?: false | EtcdHookSettings;
 }
 
 /** A `reactor.config.ts` default export (or what its default-exported function returns). */
 export interface Config {
   hooks?: BuiltinHooks;
+  /** The metrics endpoint (as `metrics:` in `reactor.yaml`). */
+  metrics?: false | MetricsSettings;
   onCreate?: HandlerSpec<Handler>;
   onStart?: HandlerSpec<Handler>;
   onStop?: HandlerSpec<Handler>;

@@ -10,6 +10,7 @@ import { configHooks } from "../config/hooks.ts";
 import { ConfigReloader } from "../config/reload.ts";
 import type { Hook } from "../engine/hook.ts";
 import type { Reactor } from "../engine/reactor.ts";
+import type { WebhookDispatcher } from "../webhook/queue.ts";
 import { type CliConfigFlags, loadCliConfig } from "./config.ts";
 import type { Globals } from "./globals.ts";
 
@@ -19,16 +20,24 @@ export interface DaemonConfig {
   hooks: Hook[];
 }
 
+/** What the daemon's hooks share across config reloads. */
+export interface DaemonShared {
+  /** The one webhook dispatcher of the process (its queues survive reloads). */
+  webhooks?: WebhookDispatcher;
+}
+
 /** Load the config files and build the hooks. Throws ConfigError (exit 2). */
 export async function loadDaemonConfig(
   g: Pick<Globals, "stateDir" | "log" | "host">,
   flags: CliConfigFlags,
+  shared: DaemonShared = {},
 ): Promise<DaemonConfig> {
   const config = await loadCliConfig(g, flags);
   const hooks = configHooks(config, {
     stateDir: g.stateDir,
     log: g.log,
     insecure: !!flags.insecureConfig,
+    webhooks: shared.webhooks,
   });
   return { config, hooks };
 }
@@ -45,12 +54,13 @@ export function startConfigReload(
   flags: CliConfigFlags & { watchConfig?: boolean },
   reactor: Pick<Reactor, "setHooks">,
   initial: Loaded,
+  shared: DaemonShared = {},
 ): ConfigReloader<DaemonConfig> {
   const dockerOf = (c: Loaded) => JSON.stringify(c.docker?.value ?? null);
   let current = initial;
   const reloader = new ConfigReloader({
     load: async () => {
-      const next = await loadDaemonConfig(g, flags);
+      const next = await loadDaemonConfig(g, flags, shared);
       if (dockerOf(next.config) !== dockerOf(initial)) {
         g.log.warn("config reload: the docker: hosts changed; restart reactor to apply them");
       }

@@ -124,6 +124,56 @@ Deno.test("runSimulate() --execute runs the matching rules for real", async () =
   }
 });
 
+Deno.test("runSimulate() shows a rule's webhook (origin and body only); --execute delivers it", async () => {
+  const dir = await Deno.makeTempDir();
+  const got: { path: string; body: string }[] = [];
+  const ac = new AbortController();
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen() {} },
+    async (req) => {
+      got.push({ path: new URL(req.url).pathname, body: await req.text() });
+      return new Response("ok");
+    },
+  );
+  const base = `http://127.0.0.1:${server.addr.port}`;
+  try {
+    await Deno.writeTextFile(
+      `${dir}/r.yaml`,
+      `events_reactor:\n  notify:\n    event: { action: start }\n    webhook:\n      url: "${base}/secret-path"\n      body: '{"text": "%%name%% on %%host%%"}'\n`,
+    );
+    await Deno.writeTextFile(`${dir}/s.json`, LINE);
+    const dry = await runSimulate(flags({ event: `${dir}/s.json`, config: [`${dir}/r.yaml`] }));
+    assert.ok(
+      dry.includes(
+        `MATCH  rule     notify\n         webhook: POST ${base}\n         body: {"text": "sentry_web on docker-002"}\n`,
+      ),
+      dry,
+    );
+    assert.ok(!dry.includes("secret-path"), "the URL's path is not shown");
+    assert.deepEqual(got, [], "nothing sent without --execute");
+    const out = await runSimulate(
+      flags({ event: `${dir}/s.json`, config: [`${dir}/r.yaml`], execute: true }),
+      {
+        connect: () =>
+          Promise.resolve({
+            id: "default",
+            name: "docker-002",
+            docker: undefined as never,
+            rootless: false,
+            local: true,
+            close: () => {},
+          }),
+      },
+    );
+    assert.ok(out.endsWith("\nok      rule:notify\nok      webhook:notify\n"), out);
+    assert.deepEqual(got, [{ path: "/secret-path", body: '{"text": "sentry_web on docker-002"}' }]);
+  } finally {
+    ac.abort();
+    await server.finished;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("runSimulate() names a file that is not an event", async () => {
   const err = await runSimulate(flags(), { readStdin: () => Promise.resolve("{}") }).catch((e) =>
     e

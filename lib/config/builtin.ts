@@ -8,6 +8,7 @@
  */
 import type { Hook } from "../engine/hook.ts";
 import type { Log } from "../log.ts";
+import type { WebhookDispatcher } from "../webhook/queue.ts";
 import type { Fields } from "./fields.ts";
 import type { FieldPath } from "./problems.ts";
 
@@ -39,6 +40,11 @@ export interface HookDeps {
   readonly log: Log;
   /** `--insecure-config` (or a hook's own insecure flag): skip ownership checks. */
   readonly insecure: boolean;
+  /**
+   * The daemon's one webhook dispatcher (rules with `webhook:` enqueue here; the metrics hook
+   * reads its queue depth). Absent outside the daemon: rules then make their own.
+   */
+  readonly webhooks?: WebhookDispatcher;
 }
 
 /** A built-in hook: its settings, flags and factory. `S` is the validated settings type. */

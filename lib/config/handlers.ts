@@ -9,7 +9,7 @@ import { Fields } from "./fields.ts";
 import { compileMatch, type EventMatcher } from "./match.ts";
 import type { HandlerKey, HandlerSpec } from "./model.ts";
 import { type FieldPath, formatPath, isMap, kind, type Problems } from "./problems.ts";
-import { hostIds } from "./rules.ts";
+import { hostIds, webhookBlock } from "./rules.ts";
 
 /** Lifecycle handler keys and the events they take. */
 export const LIFECYCLE: Readonly<Record<string, { action: string; health?: string }>> = {
@@ -21,7 +21,7 @@ export const LIFECYCLE: Readonly<Record<string, { action: string; health?: strin
   onHealthy: { action: "health_status", health: "healthy" },
   onUnhealthy: { action: "health_status", health: "unhealthy" },
 };
-const HANDLER_OPTION_KEYS = ["run", "name", "hosts", "timeout"];
+const HANDLER_OPTION_KEYS = ["run", "webhook", "name", "hosts", "timeout"];
 const ON_KEYS = ["match", ...HANDLER_OPTION_KEYS];
 
 function matcherOf(pred: (e: ReactorEvent) => boolean, summary: string): EventMatcher {
@@ -71,8 +71,14 @@ function handlerSpec(
   const f = new Fields(p, path, v);
   const before = p.count;
   f.only(allowed, formatPath(path));
-  if (typeof v["run"] !== "function") {
-    f.problem("run", `expected a function (container, ctx) => …, got ${kind(v["run"])}`);
+  const webhook = webhookBlock(f);
+  if (typeof v["run"] !== "function" && (v["run"] !== undefined || !f.has("webhook"))) {
+    f.problem(
+      "run",
+      `expected a function (container, ctx) => …, got ${kind(v["run"])}${
+        v["run"] === undefined ? " — or give webhook: { url: … }" : ""
+      }`,
+    );
   }
   const name = f.string("name", { expected: "a non-empty string" });
   const hosts = hostIds(f, "hosts");
@@ -83,7 +89,8 @@ function handlerSpec(
     name: name ?? (key === "on" ? formatPath(path) : key),
     hosts,
     timeoutMs,
-    run: v["run"] as EventHandler,
+    ...(typeof v["run"] === "function" ? { run: v["run"] as EventHandler } : {}),
+    ...(webhook ? { webhook: webhook.settings, warnings: webhook.warnings } : {}),
   };
 }
 

@@ -7,7 +7,8 @@
  */
 import type { HandlerContext, Hook } from "../engine/hook.ts";
 import type { ReactorEvent } from "../reactor.d.ts";
-import { CommandError, errorMessage } from "../errors.ts";
+import { CommandError, errorMessage, ReactorError } from "../errors.ts";
+import { WebhookDispatcher } from "../webhook/queue.ts";
 import { containerFromEvent, makeContext } from "./context.ts";
 import type { HandlerSpec, LoadedConfig, RuleSpec } from "./model.ts";
 import type { HookDeps } from "./builtin.ts";
@@ -55,8 +56,14 @@ export function ruleBudgetMs(rule: RuleSpec): number | undefined {
   return total;
 }
 
-/** A YAML rule as a hook. */
-export function ruleHook(rule: RuleSpec): Hook {
+/**
+ * A YAML rule as a hook. A `webhook:` is enqueued on `webhooks` first (that never waits: a slow
+ * endpoint delays only its own queue), then `run:` runs, if the rule has one.
+ */
+export function ruleHook(rule: RuleSpec, webhooks?: WebhookDispatcher): Hook {
+  if (rule.webhook && !webhooks) {
+    throw new ReactorError(`Rule "${rule.name}" has a webhook but no webhook dispatcher was given`);
+  }
   const lastRun = new Map<string, number>();
   const debounced = (ev: ReactorEvent): boolean => {
     if (!rule.debounceMs) return false;
@@ -76,13 +83,22 @@ export function ruleHook(rule: RuleSpec): Hook {
     rule: rule.name,
     timeoutMs: ruleBudgetMs(rule),
     wants: (ev) => hostsOk(rule.hosts, ev) && rule.match(ev),
+    start: rule.warnings.length
+      ? (rt) => rule.warnings.forEach((w) => rt.log.warn(`rule "${rule.name}": ${w}`))
+      : undefined,
     async handle(ctx: HandlerContext): Promise<void> {
       const log = ctx.log.child({ rule: rule.name });
       if (debounced(ctx.event)) {
         log.debug("rule skipped: debounced", { debounceMs: rule.debounceMs });
         return;
       }
-      const plan = planRule(rule, { event: ctx.event, container: ctx.container, host: ctx.host });
+      const input = { event: ctx.event, container: ctx.container, host: ctx.host };
+      if (rule.webhook) {
+        webhooks!.send(rule.name, rule.webhook, { ...input, network: rule.network });
+        log.debug("webhook queued", { target: rule.webhook.target });
+      }
+      if (rule.run.length === 0) return;
+      const plan = planRule(rule, input);
       if (plan.emptyKeys.length) {
         log.warn("template keys rendered empty", { keys: plan.emptyKeys.join(",") });
       }
@@ -115,19 +131,33 @@ export function ruleHook(rule: RuleSpec): Hook {
   };
 }
 
-/** A TS handler as a hook (run in its config's Worker, or in-process for a plain function). */
-export function handlerHook(h: HandlerSpec): Hook {
+/**
+ * A TS handler as a hook (run in its config's Worker, or in-process for a plain function). A
+ * `webhook:` is enqueued on `webhooks` first, as for YAML rules.
+ */
+export function handlerHook(h: HandlerSpec, webhooks?: WebhookDispatcher): Hook {
+  if (h.webhook && !webhooks) {
+    throw new ReactorError(`Handler "${h.name}" has a webhook but no webhook dispatcher was given`);
+  }
   return {
     name: `ts:${h.name}`,
     kind: "ts",
     rule: h.name,
     timeoutMs: h.timeoutMs,
     wants: (ev) => hostsOk(h.hosts, ev) && h.match(ev),
+    start: h.warnings?.length
+      ? (rt) => h.warnings!.forEach((w) => rt.log.warn(`handler "${h.name}": ${w}`))
+      : undefined,
     async handle(ctx: HandlerContext): Promise<void> {
       const container = ctx.container ??
         (ctx.event.type === "container" ? containerFromEvent(ctx.event) : undefined);
       if (h.needsContainer && !container) return;
       const log = ctx.log.child({ handler: h.name });
+      if (h.webhook) {
+        webhooks!.send(h.name, h.webhook, { event: ctx.event, container, host: ctx.host });
+        log.debug("webhook queued", { target: h.webhook.target });
+      }
+      if (!h.run) return;
       if (isWorkerFunction(h.run)) {
         const { runtime, path } = h.run[WORKER_FN];
         await runtime.invoke({
@@ -152,12 +182,21 @@ export type BuildDeps = HookDeps;
 
 /**
  * All hooks of a loaded config, in run order: built-ins first (they set up networking that
- * user handlers may rely on), then YAML rules in file order, then TS handlers.
+ * user handlers may rely on), then YAML rules in file order, then TS handlers. Webhooks go to
+ * `deps.webhooks` (the daemon's dispatcher); without one, the rules that need it share one made
+ * here, which their `close()` closes.
  */
 export function configHooks(cfg: LoadedConfig, deps: BuildDeps): Hook[] {
+  let webhooks = deps.webhooks;
+  let own: WebhookDispatcher | undefined;
+  if (!webhooks && [...cfg.rules, ...cfg.handlers].some((r) => r.webhook)) {
+    webhooks = own = new WebhookDispatcher({ log: deps.log });
+  }
+  const closesOwn = (h: Hook, sends: boolean): Hook =>
+    own && sends ? { ...h, close: () => own!.close() } : h;
   return [
     ...cfg.hooks.flatMap((c) => c.settings === false ? [] : c.hook.create(c.settings, deps)),
-    ...cfg.rules.map(ruleHook),
-    ...cfg.handlers.map(handlerHook),
+    ...cfg.rules.map((r) => closesOwn(ruleHook(r, webhooks), !!r.webhook)),
+    ...cfg.handlers.map((h) => closesOwn(handlerHook(h, webhooks), !!h.webhook)),
   ];
 }

@@ -11,6 +11,7 @@ import { getLog } from "../log.ts";
 import type { DockerClient } from "../docker/client.ts";
 import type { Context } from "../reactor.d.ts";
 import type { BuiltinHook } from "./builtin.ts";
+import { WebhookDispatcher } from "../webhook/queue.ts";
 
 function validateTs(value: unknown, file: string) {
   const p = new Problems(() => file);
@@ -235,4 +236,93 @@ Deno.test("YAML rules may share settings through x- keys, anchors and merge keys
     `x-defaults: &defaults\n  timeout: 5s\n  retries: 2\nevents_reactor:\n  a:\n    <<: *defaults\n    run: [x]\n  b:\n    <<: *defaults\n    retries: 0\n    run: [y]\n`,
   );
   assert.deepEqual([a?.timeoutMs, a?.retries, b?.timeoutMs, b?.retries], [5000, 2, 5000, 0]);
+});
+
+/** A local endpoint that records request bodies. */
+function bodies() {
+  const got: { path: string; body: string }[] = [];
+  const ac = new AbortController();
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen() {} },
+    async (req) => {
+      got.push({ path: new URL(req.url).pathname, body: await req.text() });
+      return new Response("ok");
+    },
+  );
+  return {
+    got,
+    url: `http://127.0.0.1:${server.addr.port}`,
+    close: async () => {
+      ac.abort();
+      await server.finished;
+    },
+  };
+}
+
+Deno.test("a rule with webhook: and no run: sends the rendered body; with run: it does both", async () => {
+  const srv = bodies();
+  const [only, both] = rules(
+    `events_reactor:\n  only:\n    webhook: { url: "${srv.url}/only", body: '{"n": "%%name%%", "h": "%%host%%"}' }\n` +
+      `  both:\n    run: [notify, "%%name%%"]\n    webhook: { url: "${srv.url}/both" }\n`,
+  );
+  assert.equal(only!.run.length, 0);
+  const webhooks = new WebhookDispatcher({ log: getLog() });
+  const hooks = configHooks(
+    { hooks: [], rules: [only!, both!], handlers: [], files: [], builtins: {}, hosts: [] },
+    { stateDir: "/nonexistent", log: getLog(), insecure: false, webhooks },
+  );
+  const rec = recorder();
+  try {
+    for (const h of hooks) await h.handle(ctx(rec.exec));
+    assert.deepEqual(rec.calls.map((c) => c.argv), [["notify", "web"]]);
+    await webhooks.idle();
+  } finally {
+    await webhooks.close();
+    await srv.close();
+  }
+  const byPath = Object.fromEntries(srv.got.map((g) => [g.path, g.body]));
+  assert.deepEqual(JSON.parse(byPath["/only"]!), { n: "web", h: "engine-1" });
+  assert.equal(JSON.parse(byPath["/both"]!).Actor.ID, "c1");
+});
+
+Deno.test("a TS handler may send a webhook (with or without a function)", async () => {
+  const srv = bodies();
+  const { part } = validateTs({
+    on: [{ match: { action: "start" }, webhook: { url: `${srv.url}/on`, body: "%%name%%!" } }],
+  }, "c.ts");
+  assert.equal(part.handlers.length, 1);
+  assert.equal(part.handlers[0]!.run, undefined);
+  const webhooks = new WebhookDispatcher({ log: getLog() });
+  const hooks = configHooks(
+    { hooks: [], rules: [], handlers: part.handlers, files: [], builtins: {}, hosts: [] },
+    { stateDir: "/nonexistent", log: getLog(), insecure: false, webhooks },
+  );
+  try {
+    await hooks[0]!.handle(ctx(recorder().exec));
+    await webhooks.idle();
+  } finally {
+    await webhooks.close();
+    await srv.close();
+  }
+  assert.deepEqual(srv.got, [{ path: "/on", body: "web!" }]);
+});
+
+Deno.test("configHooks() without the daemon's dispatcher: the webhook hooks own one and close it", async () => {
+  const [rule] = rules(`events_reactor:\n  r:\n    webhook: { url: "http://127.0.0.1:9/x" }\n`);
+  const hooks = configHooks(
+    { hooks: [], rules: [rule!], handlers: [], files: [], builtins: {}, hosts: [] },
+    { stateDir: "/nonexistent", log: getLog(), insecure: false },
+  );
+  await hooks[0]!.handle(ctx(recorder().exec));
+  // the queued delivery is dropped and no worker or timer leaks (the test sanitizers check)
+  await hooks[0]!.close!();
+  assert.throws(() => ruleHook(rule!), /no webhook dispatcher/);
+});
+
+Deno.test("a TS on entry with neither run nor webhook is a problem at its field", () => {
+  const p = new Problems(() => "c.ts");
+  validateTsPart({ on: [{ match: { action: "start" } }] }, p, "c.ts", []);
+  assert.deepEqual(p.list, [
+    "c.ts: on[0].run: expected a function (container, ctx) => …, got nothing — or give webhook: { url: … }",
+  ]);
 });

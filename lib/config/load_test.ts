@@ -60,7 +60,7 @@ const BROKEN: { name: string; file: string; text: string; expected: string[] }[]
     file: "a.yaml",
     text: "event_reactor:\n  r:\n    run: [a]\n",
     expected: [
-      'FILE:1:1: event_reactor: unknown key (did you mean "events_reactor"?) — reactor.yaml takes events_reactor, hooks, docker',
+      'FILE:1:1: event_reactor: unknown key (did you mean "events_reactor"?) — reactor.yaml takes events_reactor, hooks, docker, metrics',
     ],
   },
   {
@@ -76,7 +76,7 @@ const BROKEN: { name: string; file: string; text: string; expected: string[] }[]
     file: "a.yaml",
     text: "events_reactor:\n  r:\n    event: { type: container }\n",
     expected: [
-      'FILE:2:3: events_reactor.r: missing run: — add run: ["program", "arg", …] (argv, no shell)',
+      'FILE:2:3: events_reactor.r: missing run: — add run: ["program", "arg", …] (argv, no shell) or webhook: { url: … }',
     ],
   },
   {
@@ -140,7 +140,7 @@ const BROKEN: { name: string; file: string; text: string; expected: string[] }[]
     file: "a.yaml",
     text: "events_reactor:\n  r:\n    run: [a]\n    timout: 5s\n",
     expected: [
-      'FILE:4:5: events_reactor.r.timout: unknown key (did you mean "timeout"?) — a rule takes event, run, network, hosts, timeout, retries, backoff, env, cwd, debounce',
+      'FILE:4:5: events_reactor.r.timout: unknown key (did you mean "timeout"?) — a rule takes event, run, webhook, network, hosts, timeout, retries, backoff, env, cwd, debounce',
     ],
   },
   {
@@ -195,7 +195,7 @@ const BROKEN: { name: string; file: string; text: string; expected: string[] }[]
     name: "unknown built-in hook",
     file: "a.yaml",
     text: "hooks:\n  haproxi: true\n",
-    expected: ["FILE:2:3: hooks.haproxi: unknown key — hooks takes labels, scripts"],
+    expected: ["FILE:2:3: hooks.haproxi: unknown key — hooks takes labels, scripts, etcd"],
   },
   {
     name: "bad hook setting",
@@ -246,7 +246,7 @@ const BROKEN: { name: string; file: string; text: string; expected: string[] }[]
     file: "a.ts",
     text: "export default { onStrat: () => {} };\n",
     expected: [
-      'FILE: onStrat: unknown key (did you mean "onStart"?) — the config takes hooks, onCreate, onStart, onStop, onDie, onDestroy, onHealthy, onUnhealthy, onEvent, on, hosts, docker',
+      'FILE: onStrat: unknown key (did you mean "onStart"?) — the config takes hooks, onCreate, onStart, onStop, onDie, onDestroy, onHealthy, onUnhealthy, onEvent, on, hosts, docker, metrics',
     ],
   },
   {
@@ -261,7 +261,9 @@ const BROKEN: { name: string; file: string; text: string; expected: string[] }[]
     name: "TS on without run",
     file: "a.ts",
     text: 'export default { on: [{ match: { action: "start" } }] };\n',
-    expected: ["FILE: on[0].run: expected a function (container, ctx) => …, got nothing"],
+    expected: [
+      "FILE: on[0].run: expected a function (container, ctx) => …, got nothing — or give webhook: { url: … }",
+    ],
   },
   {
     name: "TS on match bad key",

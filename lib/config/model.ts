@@ -9,6 +9,7 @@ import type { Template } from "./template.ts";
 import type { EventHandler } from "../reactor.d.ts";
 import type { HostConfig } from "../hosts/config.ts";
 import type { ConfiguredHook } from "./builtin.ts";
+import type { WebhookSettings } from "../webhook/settings.ts";
 
 /** One YAML rule (`events_reactor.<name>`). */
 export interface RuleSpec {
@@ -17,7 +18,12 @@ export interface RuleSpec {
   /** `file:line:col` of the rule's key. */
   readonly origin: string;
   readonly match: EventMatcher;
+  /** The argv to run ([] when the rule only sends a webhook). */
   readonly run: readonly Template[];
+  /** The HTTP request to send (secrets inside: log `webhook.target`, never the URL). */
+  readonly webhook?: WebhookSettings;
+  /** Things that work but deserve a log line when the rule starts (plain http:// …). */
+  readonly warnings: readonly string[];
   readonly env: readonly (readonly [string, Template])[];
   readonly cwd?: string;
   /** Network whose IP `%%ip%%` gives. */
@@ -58,7 +64,12 @@ export interface HandlerSpec {
   readonly needsContainer: boolean;
   readonly hosts?: readonly string[];
   readonly timeoutMs?: number;
-  readonly run: EventHandler;
+  /** The function (absent when the handler only sends a webhook). */
+  readonly run?: EventHandler;
+  /** The HTTP request to send (secrets inside: log `webhook.target`, never the URL). */
+  readonly webhook?: WebhookSettings;
+  /** Things that work but deserve a log line when the handler starts. */
+  readonly warnings?: readonly string[];
 }
 
 /** Everything loaded from the config files (and the flags and environment that refine them). */

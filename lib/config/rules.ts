@@ -1,6 +1,7 @@
 /**
- * One YAML rule (`events_reactor.<name>`): an event matcher plus an argv to run, validated with
- * the config toolkit (every problem is `file:line:col: field: what — fix`).
+ * One YAML rule (`events_reactor.<name>`): an event matcher plus an argv to run and/or a webhook
+ * to send, validated with the config toolkit (every problem is `file:line:col: field: what —
+ * fix`).
  *
  * @module
  */
@@ -9,11 +10,13 @@ import { compileMatch } from "./match.ts";
 import type { RuleSpec } from "./model.ts";
 import { type FieldPath, isMap, kind, type Problems } from "./problems.ts";
 import { parseTemplate, type Template } from "./template.ts";
+import { validateWebhook, type WebhookSettings } from "../webhook/settings.ts";
 
 /** Keys of a YAML rule. */
 export const RULE_KEYS: readonly string[] = [
   "event",
   "run",
+  "webhook",
   "network",
   "hosts",
   "timeout",
@@ -68,9 +71,13 @@ function runArgv(f: Fields): Template[] {
   const run: Template[] = [];
   const rv = f.raw("run");
   if (rv === undefined) {
-    f.problems.add(f.path, `missing run: — add run: ["program", "arg", …] (argv, no shell)`, {
-      key: true,
-    });
+    if (!f.has("webhook")) {
+      f.problems.add(
+        f.path,
+        `missing run: — add run: ["program", "arg", …] (argv, no shell) or webhook: { url: … }`,
+        { key: true },
+      );
+    }
   } else if (typeof rv === "string") {
     f.problem(
       "run",
@@ -118,6 +125,25 @@ function envTemplates(f: Fields): [string, Template][] {
   return env;
 }
 
+/** A rule's `webhook:` block (problems at their field; warnings returned for the log). */
+export function webhookBlock(
+  f: Fields,
+  key = "webhook",
+): { settings: WebhookSettings; warnings: string[] } | undefined {
+  const raw = f.raw(key);
+  if (raw === undefined) return undefined;
+  const r = validateWebhook(raw);
+  if ("problems" in r) {
+    for (const p of r.problems) {
+      f.problems.add([...f.at(key), ...p.path], p.message, {
+        key: p.message.startsWith("unknown key"),
+      });
+    }
+    return undefined;
+  }
+  return { settings: r.settings, warnings: r.warnings.map((w) => w.message) };
+}
+
 /** Validate one rule; undefined (problems reported) when invalid. */
 export function validateRule(p: Problems, name: string, rule: unknown): RuleSpec | undefined {
   const path = ["events_reactor", name];
@@ -133,6 +159,7 @@ export function validateRule(p: Problems, name: string, rule: unknown): RuleSpec
   const before = p.count;
   f.only(RULE_KEYS, "a rule");
   const run = runArgv(f);
+  const webhook = webhookBlock(f);
   const m = compileMatch(f.raw("event"));
   for (const mp of m.problems) {
     p.add([...path, "event", ...mp.path], mp.message, {
@@ -161,6 +188,8 @@ export function validateRule(p: Problems, name: string, rule: unknown): RuleSpec
     origin: p.locate(path, { key: true }),
     match: m.matcher,
     run,
+    webhook: webhook?.settings,
+    warnings: webhook?.warnings ?? [],
     env,
     cwd,
     network,

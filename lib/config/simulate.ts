@@ -10,6 +10,11 @@ import { parseEvent, parseInspect, parseJsonExact } from "../docker/normalize.ts
 import type { HandlerContext, Hook } from "../engine/hook.ts";
 import { ConfigError, errorMessage } from "../errors.ts";
 import { type BuildDeps, configHooks, planRule } from "./hooks.ts";
+import { renderBody } from "../webhook/render.ts";
+import type { WebhookSettings } from "../webhook/settings.ts";
+import type { TemplateInput } from "./template.ts";
+import { WebhookDispatcher } from "../webhook/queue.ts";
+import { sleep } from "../util/sleep.ts";
 import type { LoadedConfig } from "./model.ts";
 
 /** One line of the simulation. */
@@ -23,6 +28,8 @@ export interface SimulationRow {
   cwd?: string;
   /** Template keys that rendered empty. */
   emptyKeys?: string[];
+  /** Rules with `webhook:`: the request (the URL's origin only: its path may hold a secret). */
+  webhook?: { method: string; target: string; body?: string };
 }
 
 /** Parse an event file (Engine JSON, one object, pretty-printed or not). */
@@ -81,22 +88,36 @@ export function simulate(
       rows.push({ kind: "rule", name: r.name, matched });
       continue;
     }
-    const plan = planRule(r, { event: input.event, container: input.container, host: input.host });
+    const tin = { event: input.event, container: input.container, host: input.host };
+    const plan = planRule(r, tin);
+    const w = r.webhook;
     rows.push({
       kind: "rule",
       name: r.name,
       matched,
-      argv: plan.argv,
-      env: plan.env,
-      cwd: plan.cwd,
-      emptyKeys: plan.emptyKeys,
+      ...(r.run.length
+        ? { argv: plan.argv, env: plan.env, cwd: plan.cwd, emptyKeys: plan.emptyKeys }
+        : {}),
+      ...(w ? { webhook: webhookPlan(w, { ...tin, network: r.network }) } : {}),
     });
   }
   for (const h of cfg.handlers) {
     const matched = (!h.hosts || h.hosts.includes(input.event.hostId)) && h.match(input.event);
-    rows.push({ kind: "handler", name: h.name, matched });
+    const w = matched ? h.webhook : undefined;
+    const tin = { event: input.event, container: input.container, host: input.host };
+    rows.push({
+      kind: "handler",
+      name: h.name,
+      matched,
+      ...(w ? { webhook: webhookPlan(w, tin) } : {}),
+    });
   }
   return rows;
+}
+
+function webhookPlan(w: WebhookSettings, input: TemplateInput): SimulationRow["webhook"] {
+  const body = w.method === "GET" ? undefined : renderBody(w.body, input);
+  return { method: w.method, target: w.target, ...(body === undefined ? {} : { body }) };
 }
 
 /** Human output: one line per row, argv as a JSON array (exact, unambiguous). */
@@ -120,7 +141,12 @@ export function formatSimulation(
           r.emptyKeys.map((k) => `%%${k}%%`).join(", ")
         }`;
       }
-    } else if (r.matched) {
+    }
+    if (r.matched && r.webhook) {
+      line += `\n         webhook: ${r.webhook.method} ${r.webhook.target}`;
+      if (r.webhook.body !== undefined) line += `\n         body: ${r.webhook.body}`;
+    }
+    if (r.matched && !r.argv && !r.webhook) {
       line += executed ? "" : "  (runs with --execute)";
     }
     out += line + "\n";
@@ -138,7 +164,10 @@ export interface ExecutionResult {
   error?: string;
 }
 
-/** Run every hook of `cfg` that wants `ctx.event`, in engine order, isolating failures. */
+/**
+ * Run every hook of `cfg` that wants `ctx.event`, in engine order, isolating failures; then wait
+ * for the webhooks they queued (each delivery is one more result, `webhook:<rule>`).
+ */
 export async function executeSimulation(
   cfg: LoadedConfig,
   ctx: HandlerContext,
@@ -146,7 +175,33 @@ export async function executeSimulation(
   timeoutMs = 60_000,
 ): Promise<ExecutionResult[]> {
   const results: ExecutionResult[] = [];
-  for (const hook of configHooks(cfg, deps)) {
+  const webhooks = new WebhookDispatcher({
+    log: deps.log,
+    onOutcome: (o) =>
+      results.push({
+        name: `webhook:${o.rule}`,
+        ok: o.outcome === "ok",
+        ...(o.outcome === "ok" ? {} : { error: o.error ?? o.outcome }),
+      }),
+  });
+  try {
+    await runMatching(configHooks(cfg, { ...deps, webhooks }), ctx, timeoutMs, results);
+    const done = new AbortController();
+    await Promise.race([webhooks.idle(), sleep(timeoutMs, done.signal)]);
+    done.abort();
+  } finally {
+    await webhooks.close();
+  }
+  return results;
+}
+
+async function runMatching(
+  hooks: Hook[],
+  ctx: HandlerContext,
+  timeoutMs: number,
+  results: ExecutionResult[],
+): Promise<void> {
+  for (const hook of hooks) {
     if (!hook.wants(ctx.event)) continue;
     const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(hook.timeoutMs ?? timeoutMs)]);
     try {
@@ -156,7 +211,6 @@ export async function executeSimulation(
       results.push({ name: hook.name, ok: false, error: errorMessage(err) });
     }
   }
-  return results;
 }
 
 /** The built-in hooks of a loaded config, as the daemon would make them. */

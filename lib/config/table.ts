@@ -5,6 +5,7 @@
  */
 import { formatDuration } from "../util/duration.ts";
 import type { LoadedConfig } from "./model.ts";
+import { describeWebhook } from "../webhook/settings.ts";
 
 /** What the table shows of a configured Docker host. */
 export interface HostRow {
@@ -53,7 +54,10 @@ export function configTable(cfg: LoadedConfig, hosts: readonly HostRow[] = []): 
       r.name,
       r.origin,
       r.match.summary + (r.hosts ? ` hosts=${r.hosts.join(",")}` : ""),
-      JSON.stringify(r.run.map((t) => t.source)) + (extra.length ? ` (${extra.join(" ")})` : ""),
+      [
+        r.run.length ? JSON.stringify(r.run.map((t) => t.source)) : "",
+        r.webhook ? `webhook ${describeWebhook(r.webhook)}` : "",
+      ].filter(Boolean).join(" + ") + (extra.length ? ` (${extra.join(" ")})` : ""),
     ]);
   }
   for (const h of cfg.handlers) {
@@ -62,9 +66,11 @@ export function configTable(cfg: LoadedConfig, hosts: readonly HostRow[] = []): 
       h.name,
       h.origin,
       h.match.summary + (h.hosts ? ` hosts=${h.hosts.join(",")}` : ""),
-      `TypeScript function${
-        h.timeoutMs !== undefined ? ` (timeout=${formatDuration(h.timeoutMs)})` : ""
-      }`,
+      [
+        h.run ? "TypeScript function" : "",
+        h.webhook ? `webhook ${describeWebhook(h.webhook)}` : "",
+      ].filter(Boolean).join(" + ") +
+      (h.timeoutMs !== undefined ? ` (timeout=${formatDuration(h.timeoutMs)})` : ""),
     ]);
   }
   const head = cfg.files.length

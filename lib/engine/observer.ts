@@ -73,7 +73,26 @@ export type Observation =
    * An event could not be handled in this session (its container could not be inspected over a
    * broken connection); it will be replayed or resynced after reconnecting.
    */
-  | { kind: "deferred"; at: number; hostId: string; event: ReactorEvent; reason: string };
+  | { kind: "deferred"; at: number; hostId: string; event: ReactorEvent; reason: string }
+  /**
+   * A webhook delivery finished (`ok`, `failed` after its retries) or was `dropped` (full queue,
+   * shutdown). `hostId` is "": deliveries are queued per URL, not per host.
+   */
+  | {
+    kind: "webhook";
+    at: number;
+    hostId: string;
+    /** Rule (or handler) name. */
+    rule: string;
+    outcome: "ok" | "failed" | "dropped";
+    /** Attempts made (0 when dropped before the first). */
+    attempts: number;
+    /** The URL's origin only (never its path or query). */
+    target?: string;
+    durationMs?: number;
+    /** One line, secrets scrubbed. */
+    error?: string;
+  };
 
 /** A subscriber. */
 export type ObservationListener = (o: Observation) => void;

@@ -251,6 +251,9 @@ export class ReactorMetrics {
       case "deferred":
         this.#deferred.inc({ host });
         return;
+      case "webhook":
+        this.observeWebhook(o);
+        return;
     }
   }
 

@@ -42,7 +42,14 @@ const MISSING = "not found — install the Debian package `prometheus` (apt-get 
  * Always call `close()` (try/finally).
  */
 export async function startPrometheus(
-  opts: { targets: Record<string, string[]>; scrapeInterval?: string },
+  opts: {
+    targets: Record<string, string[]>;
+    scrapeInterval?: string;
+    /** A whole prometheus.yml instead of one made from `targets`. */
+    config?: string;
+    /** More files next to prometheus.yml (rule files), by name. */
+    files?: Record<string, string>;
+  },
 ): Promise<TestPrometheus> {
   const interval = opts.scrapeInterval ?? "1s";
   const dir = await Deno.makeTempDir({ prefix: "reactor-prom-" });
@@ -55,10 +62,14 @@ export async function startPrometheus(
       `      - targets: ${JSON.stringify(hosts)}`,
     ].join("\n")
   );
+  for (const [name, text] of Object.entries(opts.files ?? {})) {
+    await Deno.writeTextFile(`${dir}/${name}`, text);
+  }
   await Deno.writeTextFile(
     `${dir}/prometheus.yml`,
-    `global:\n  scrape_interval: ${interval}\n  evaluation_interval: ${interval}\n` +
-      `scrape_configs:\n${jobs.join("\n")}\n`,
+    opts.config ??
+      `global:\n  scrape_interval: ${interval}\n  evaluation_interval: ${interval}\n` +
+        `scrape_configs:\n${jobs.join("\n")}\n`,
   );
   let lastErr = "";
   // The port is probed free, then bound by Prometheus: another process may take it in between.
