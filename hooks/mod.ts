@@ -6,6 +6,8 @@
  * @module
  */
 import type { BuiltinHook } from "../lib/config/builtin.ts";
+import { glue } from "./glue.ts";
+import { haproxy } from "./haproxy.ts";
 import { labels } from "./labels.ts";
 import { scripts } from "./scripts.ts";
 
@@ -13,4 +15,6 @@ import { scripts } from "./scripts.ts";
 export const BUILTIN_HOOKS: readonly BuiltinHook[] = [
   labels,
   scripts,
+  haproxy,
+  glue,
 ];
