@@ -38,7 +38,7 @@ import { runGlueScript } from "../lib/glue/script_handler.ts";
 import type { HaproxySettings } from "../lib/haproxy/settings.ts";
 import type { Log } from "../lib/log.ts";
 import type { ReactorEvent } from "../lib/reactor.d.ts";
-import { haproxyHook, readHaproxySettings } from "./haproxy.ts";
+import { describeHaproxy, haproxyHook, readHaproxySettings } from "./haproxy.ts";
 
 /** Validated `glue:` settings with the handlers loaded from the dirs. */
 export interface GlueHookSettings {
@@ -306,7 +306,13 @@ export const glue: BuiltinHook<GlueHookSettings> = {
       s.scriptPaths ? ` scriptPaths=${s.scriptPaths.join(",")}` : ""
     } handlers=${s.handlers.length} (${on} enabled)`;
   },
-  rows: (s) => glueCheckRows(s.handlers),
+  rows: (s) =>
+    glueCheckRows(s.handlers, {
+      detail: (h) => {
+        const b = s.balancers.find((x) => x.handler === h);
+        return b && describeHaproxy(b.settings);
+      },
+    }),
   create(s, deps) {
     for (const w of s.warnings) deps.log.warn(w);
     return [

@@ -74,7 +74,7 @@ Deno.test("glue settings: --glue-dir loads the INIs; HAProxyHandler [params] bec
     );
     assert.match(
       table,
-      /^glue +lb +\S+lb\.ini:2 +events=die,start,none +DockerGlue\.handlers\.lb\.HAProxyHandler → HAProxy hook config_file=\/tmp\/rx-none\/haproxy\.cfg wait=1s\.\.2s \(enabled\)$/m,
+      /^glue +lb +\S+lb\.ini:2 +events=die,start,none +DockerGlue\.handlers\.lb\.HAProxyHandler → HAProxy hook configFile=\/tmp\/rx-none\/haproxy\.cfg template=built-in .* wait=1s\.\.2s healthGated=true \(enabled\)$/m,
     );
     const hooks = glue.create(s, { stateDir: "/nonexistent", log: quietLog([]), insecure: false });
     assert.deepEqual(hooks.map((h) => h.name), ["glue", "haproxy:lb"]);
