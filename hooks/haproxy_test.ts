@@ -188,3 +188,34 @@ Deno.test("haproxyHook() renders only once every host was listed, then follows t
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("hooks.haproxy.render of a reactor.config.ts renders in the config's Worker", async () => {
+  const { loadConfig } = await import("../lib/config/load.ts");
+  const { haproxy } = await import("./haproxy.ts");
+  const { rendererFor } = await import("../lib/haproxy/balancer.ts");
+  const { renderConfig } = await import("../lib/haproxy/render.ts");
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/reactor.config.ts`;
+  await Deno.writeTextFile(
+    file,
+    `export default { hooks: { haproxy: { configFile: "${dir}/h.cfg", render: (m) => ` +
+      "`# ${m.backends.length} backends, socket ${m.global.statsSocket}`" + ` } } };\n`,
+  );
+  const cfg = await loadConfig([file], {
+    registry: [haproxy],
+    isRoot: false,
+    hosts: { env: {}, home: "/root" },
+  });
+  try {
+    const s = cfg.builtins["haproxy"] as HaproxySettings;
+    const model = { global: { statsSocket: "/s.sock" }, http: [], tcp: [], backends: [] };
+    assert.equal(
+      await renderConfig(rendererFor(s), model),
+      "# 0 backends, socket /s.sock\n",
+    );
+    assert.match(describeHaproxy(s), /template=render function/);
+  } finally {
+    cfg.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
