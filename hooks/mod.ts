@@ -7,6 +7,8 @@
  */
 import type { BuiltinHook } from "../lib/config/builtin.ts";
 import { etcd } from "./etcd.ts";
+import { glue } from "./glue.ts";
+import { haproxy } from "./haproxy.ts";
 import { labels } from "./labels.ts";
 import { metrics } from "./metrics.ts";
 import { scripts } from "./scripts.ts";
@@ -15,6 +17,8 @@ import { scripts } from "./scripts.ts";
 export const BUILTIN_HOOKS: readonly BuiltinHook[] = [
   labels,
   scripts,
+  haproxy,
+  glue,
   // level-triggered: they follow the inventory and the observer, not single events
   etcd,
   metrics,

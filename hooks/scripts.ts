@@ -11,8 +11,9 @@
  *
  * @module
  */
+import { dirname } from "node:path";
 import type { HandlerContext, Hook } from "../lib/engine/hook.ts";
-import type { ReactorEvent } from "../lib/reactor.d.ts";
+import type { ContainerInfo, ReactorEvent } from "../lib/reactor.d.ts";
 import { eventToJson } from "../lib/docker/normalize.ts";
 import { CommandError, ReactorError } from "../lib/errors.ts";
 import { type BuiltinHook, describeSettings } from "../lib/config/builtin.ts";
@@ -54,8 +55,15 @@ export function scriptPath(dir: string, action: string, name: string): string | 
   return `${dir.replace(/\/+$/, "")}/${action}.${name}`;
 }
 
+/** What {@link scriptEnv} reads: a {@link HandlerContext} fits, and so does a plain object. */
+export interface ScriptEnvInput {
+  readonly event: ReactorEvent;
+  readonly container?: ContainerInfo | undefined;
+  readonly host: { readonly id: string };
+}
+
 /** The environment a script gets (pure). */
-export function scriptEnv(ctx: HandlerContext, name: string): Record<string, string> {
+export function scriptEnv(ctx: ScriptEnvInput, name: string): Record<string, string> {
   const c = ctx.container;
   return {
     REACTOR_ACTION: ctx.event.action,
@@ -82,8 +90,48 @@ export function unsafeReason(
   return undefined;
 }
 
+/** Options of {@link scriptSafetyProblem} and {@link assertSafeScript}. */
+export interface ScriptSafetyOptions {
+  /** Skip the check (`--insecure-scripts`, `--insecure-config`). */
+  insecure?: boolean;
+  /** The uid reactor runs as (default `Deno.uid()`); the check applies to root only. */
+  uid?: number;
+  /** The flag that skips the check, named in the fix (default `--insecure-scripts`). */
+  override?: string;
+}
+
+/**
+ * Why running `path` as root is unsafe (the script or its directory can be changed by someone
+ * other than root), as one `Refusing to run … — fix` line; undefined when safe, when reactor is
+ * not root, or with `insecure`.
+ */
+export async function scriptSafetyProblem(
+  path: string,
+  opts: ScriptSafetyOptions = {},
+): Promise<string | undefined> {
+  if (opts.insecure || (opts.uid ?? Deno.uid()) !== 0) return undefined;
+  for (const p of [dirname(path), path]) {
+    const why = unsafeReason(p, await Deno.stat(p));
+    if (why) {
+      return `Refusing to run ${path} as root: ${why} — run \`chown root:root ${p} && chmod go-w ${p}\`, or pass ${
+        opts.override ?? "--insecure-scripts"
+      }`;
+    }
+  }
+  return undefined;
+}
+
+/** Throw {@link UnsafeScriptError} when {@link scriptSafetyProblem} finds a problem. */
+export async function assertSafeScript(
+  path: string,
+  opts: ScriptSafetyOptions = {},
+): Promise<void> {
+  const problem = await scriptSafetyProblem(path, opts);
+  if (problem) throw new UnsafeScriptError(problem);
+}
+
 /** Exit code of timeout(1) when the time limit hit. */
-const TIMEOUT_EXIT = 124;
+export const TIMEOUT_EXIT = 124;
 
 /** The argv that runs a script under timeout(1) (pure). */
 export function scriptArgv(path: string, timeoutMs: number): string[] {
@@ -96,19 +144,6 @@ export function scriptsHook(opts: ScriptsHookOptions = {}): Hook {
   const dir = opts.scriptsDir ?? DEFAULT_SCRIPTS_DIR;
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const uid = opts.uid ?? Deno.uid();
-
-  async function check(path: string): Promise<void> {
-    if (opts.insecure || uid !== 0) return;
-    for (const p of [dir, path]) {
-      const st = await Deno.stat(p);
-      const why = unsafeReason(p, st);
-      if (why) {
-        throw new UnsafeScriptError(
-          `Refusing to run ${path} as root: ${why} — run \`chown root:root ${p} && chmod go-w ${p}\`, or pass --insecure-scripts`,
-        );
-      }
-    }
-  }
 
   return {
     name: "scripts",
@@ -139,7 +174,8 @@ export function scriptsHook(opts: ScriptsHookOptions = {}): Hook {
         ctx.log.debug(`Script ${path} is not an executable file; skipped`, { container: name });
         return;
       }
-      await check(path);
+      // the script is <dir>/<action>.<name>: its directory is the scripts dir
+      await assertSafeScript(path, { insecure: opts.insecure, uid: uid ?? -1 });
       const log = ctx.log.child({ container: name, script: path });
       log.info("Running script");
       // timeout(1) runs the script in its own process group and signals the whole group, so

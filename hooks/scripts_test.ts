@@ -59,3 +59,36 @@ Deno.test("scriptsHook().wants() only events that have a script file", async () 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("scriptSafetyProblem() refuses a script in a dir others can write (as root only)", async () => {
+  const { assertSafeScript, scriptSafetyProblem, UnsafeScriptError } = await import(
+    "./scripts.ts"
+  );
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/start.web`;
+    await Deno.writeTextFile(path, "#!/bin/sh\n", { mode: 0o755 });
+    await Deno.chmod(dir, 0o777);
+    const stat = await Deno.stat(dir);
+    const asRoot = { uid: 0 };
+    if (stat.uid === 0) {
+      assert.match(
+        await scriptSafetyProblem(path, asRoot) ?? "",
+        /^Refusing to run .*start\.web as root: .* is writable by group or others \(mode 777\) — run `chown root:root .* && chmod go-w .*`, or pass --insecure-scripts$/,
+      );
+      assert.match(
+        await scriptSafetyProblem(path, { ...asRoot, override: "--insecure-config" }) ?? "",
+        /or pass --insecure-config$/,
+      );
+      await assert.rejects(assertSafeScript(path, asRoot), UnsafeScriptError);
+      await Deno.chmod(dir, 0o755);
+      assert.equal(await scriptSafetyProblem(path, asRoot), undefined);
+      await assertSafeScript(path, asRoot);
+    }
+    await Deno.chmod(dir, 0o777);
+    assert.equal(await scriptSafetyProblem(path, { uid: 1000 }), undefined);
+    assert.equal(await scriptSafetyProblem(path, { ...asRoot, insecure: true }), undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -432,6 +432,143 @@ export interface ScriptsHookSettings {
   timeout?: Duration;
 }
 
+/** One `server` line of an HAProxy backend (a running container's port). */
+export interface HaproxyServer {
+  /** Stable name from the container's name and id (`web-1_3f2a9c81b0de`). */
+  name: string;
+  /** IPv4 address HAProxy connects to. */
+  address: string;
+  port: number;
+  /** 0–256. */
+  weight: number;
+  /** False while the container is not healthy (with `healthGated`): rendered `disabled`. */
+  enabled: boolean;
+  containerId: string;
+  containerName: string;
+  /**
+   * Everything after the name on the `server` line (`10.0.0.5:80 weight 100 check …`): what the
+   * Runtime API's `add server` gets, so `server {{ s.name }} {{ s.args }}` keeps file and runtime
+   * equal.
+   */
+  args: string;
+}
+
+/** An HAProxy backend: one per (port, host, prefix) for HTTP, one per port for TCP. */
+export interface HaproxyBackend {
+  /** `be_http_80_example.com_api`, `be_tcp_5432`. */
+  name: string;
+  mode: "http" | "tcp";
+  /** The frontend port (and the container port). */
+  port: number;
+  /** Lowercase host, `*.example.com` for a wildcard, "" for any host (HTTP only). */
+  host: string;
+  /** Path prefix without leading or trailing `/` ("" for none; HTTP only). */
+  prefix: string;
+  /** Whether `/prefix` is removed from the path before the request reaches a server. */
+  stripPrefix: boolean;
+  /** When stripping: the `http-request replace-path` regex and replacement. */
+  strip?: { regex: string; replacement: string };
+  /** Servers, sorted by name. */
+  servers: HaproxyServer[];
+}
+
+/** A named ACL on the Host header. */
+export interface HaproxyHostAcl {
+  /** `host_1`, `host_2`, … in route order. */
+  name: string;
+  host: string;
+  wildcard: boolean;
+  /** The ACL criterion and flags, e.g. `req.hdr(host),field(1,:) -i example.com`. */
+  criterion: string;
+}
+
+/** A named ACL on a path prefix (`/api` exactly, or anything under `/api/`). */
+export interface HaproxyPrefixAcl {
+  /** `path_1`, `path_2`, … */
+  name: string;
+  prefix: string;
+  /** The ACL lines' criteria: `path /api` and `path_beg /api/`. */
+  criteria: [string, string];
+}
+
+/** One `use_backend` rule, in evaluation order (specific host first, longest prefix first). */
+export interface HaproxyRoute {
+  backend: string;
+  /** Host ACL name, absent for "any host". */
+  hostAcl?: string;
+  /** Prefix ACL name, absent for "any path". */
+  prefixAcl?: string;
+  /** The condition after `if`, e.g. `host_1 path_2`; "" when the route matches everything. */
+  condition: string;
+}
+
+/** An HTTP frontend on one port. */
+export interface HaproxyHttpFrontend {
+  /** `fe_http_80`. */
+  name: string;
+  port: number;
+  /** The `bind` argument: `*:80`, `127.0.0.1:80`. */
+  bind: string;
+  hosts: HaproxyHostAcl[];
+  prefixes: HaproxyPrefixAcl[];
+  routes: HaproxyRoute[];
+}
+
+/** A TCP frontend on one port (one backend). */
+export interface HaproxyTcpFrontend {
+  /** `fe_tcp_5432`. */
+  name: string;
+  port: number;
+  bind: string;
+  backend: string;
+}
+
+/**
+ * What an HAProxy template or `render` function gets: the `glue_http_*` / `glue_tcp_*` labels of
+ * the running containers, validated (every string is safe in a config line unquoted).
+ */
+export interface HaproxyModel {
+  /** `statsSocket`: the Runtime API socket (`stats socket … level admin expose-fd listeners`). */
+  global: { statsSocket: string };
+  /** Sorted by port. */
+  http: HaproxyHttpFrontend[];
+  /** Sorted by port. */
+  tcp: HaproxyTcpFrontend[];
+  /** HTTP and TCP backends, in the order the config should list them. */
+  backends: HaproxyBackend[];
+}
+
+/**
+ * Settings of the built-in HAProxy balancer (off by default). The same settings, snake_case, are
+ * the `[params]` of a Docker Glue `HAProxyHandler` INI file.
+ */
+export interface HaproxyHookSettings {
+  /** The config HAProxy loads, written in place (default `/etc/haproxy/haproxy.cfg`). */
+  configFile?: string;
+  /** Directory of a user template and of what it extends/includes. */
+  templateDir?: string;
+  /** A Nunjucks (Jinja2 syntax) template: absolute, or a name inside `templateDir`. */
+  templateFile?: string;
+  /** Render the config yourself (instead of a template). */
+  render?: (model: HaproxyModel) => string | Promise<string>;
+  /** Command that reloads HAProxy, as argv (default `["systemctl", "reload", "haproxy"]`). */
+  reload?: string[];
+  /** Instead of `reload`: send SIGUSR2 to the master-worker pid in this file. */
+  masterPidFile?: string;
+  /** The Runtime API socket (default `/run/haproxy/admin.sock`). */
+  statsSocket?: string;
+  /** Take container IPs on this Docker network (default: each container's primary IP). */
+  network?: string;
+  /** Use the host ports published for the labelled ports instead of container IPs. */
+  publishedPorts?: boolean;
+  /** Address the frontends bind: `*` (default) or an IPv4 address. */
+  bindAddress?: string;
+  /** Debounce of bursts, `min..max` (default `500ms..2s`). */
+  wait?: string;
+  /** Route to a container with a HEALTHCHECK only while it is healthy (default true). */
+  healthGated?: boolean;
+}
+
 /**
  * Settings of the etcd v3 publisher (off by default): every running container as a JSON record
  * under `<prefix>/<host id>/<name>`, all on one lease that expires when reactor dies.
@@ -468,9 +605,24 @@ export interface MetricsSettings {
  * by default, etcd is off).
  */
 export interface BuiltinHooks {
+  /** On by default. */
   labels?: boolean | LabelsHookSettings;
+  /** On by default. */
   scripts?: boolean | ScriptsHookSettings;
+  /** Off by default. */
+  haproxy?: boolean | HaproxyHookSettings;
   etcd?: false | EtcdHookSettings;
+}
+
+/** Docker Glue handler directories (`docker-glue.d/*.ini`) and their scripts. */
+export interface GlueSettings {
+  /** Glue dirs, loaded in order (`--glue-dir` replaces them). */
+  dirs?: string[];
+  /**
+   * Where a ScriptHandler's `script=` is looked for (`--glue-script-path` replaces them; default
+   * `/usr/libexec/docker-glue`, then `<glue dir>/../handler-scripts`).
+   */
+  scriptPaths?: string[];
 }
 
 /** A `reactor.config.ts` default export (or what its default-exported function returns). */
@@ -478,6 +630,8 @@ export interface Config {
   hooks?: BuiltinHooks;
   /** The metrics endpoint (as `metrics:` in `reactor.yaml`). */
   metrics?: false | MetricsSettings;
+  /** Docker Glue handler directories (as `reactor run --glue-dir`). */
+  glue?: GlueSettings;
   onCreate?: HandlerSpec<Handler>;
   onStart?: HandlerSpec<Handler>;
   onStop?: HandlerSpec<Handler>;

@@ -85,7 +85,7 @@ Deno.test("runCheck() fails with every problem of every file, one line each", as
     assert.deepEqual(err.message.split("\n"), [
       `${dir}/a.yaml:3:14: events_reactor.r.run[1]: an argv element must be a string, got number 1 — quote it: "1"`,
       `${dir}/a.yaml:4:14: events_reactor.r.retries: expected a whole number from 0 to 100, got string "many" — e.g. retries: 3`,
-      `${dir}/b.ts: onStrat: unknown key (did you mean "onStart"?) — the config takes hooks, onCreate, onStart, onStop, onDie, onDestroy, onHealthy, onUnhealthy, onEvent, on, hosts, docker, metrics`,
+      `${dir}/b.ts: onStrat: unknown key (did you mean "onStart"?) — the config takes hooks, onCreate, onStart, onStop, onDie, onDestroy, onHealthy, onUnhealthy, onEvent, on, hosts, docker, glue, metrics`,
     ]);
   } finally {
     await Deno.remove(dir, { recursive: true });

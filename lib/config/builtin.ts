@@ -64,6 +64,11 @@ export interface BuiltinHook<S = unknown> {
   settings(f: Fields, ctx: SettingsContext): S | undefined | Promise<S | undefined>;
   /** One line for `reactor check` (the settings that differ from the defaults). */
   describe(settings: S): string;
+  /**
+   * Optional: more `reactor check` rows under the hook's own, as `[kind, name, source, match,
+   * action]` (e.g. one per Docker Glue INI handler).
+   */
+  rows?(settings: S): string[][];
   /** Build the engine hooks (usually one). */
   create(settings: S, deps: HookDeps): Hook[];
 }

@@ -60,7 +60,7 @@ const BROKEN: { name: string; file: string; text: string; expected: string[] }[]
     file: "a.yaml",
     text: "event_reactor:\n  r:\n    run: [a]\n",
     expected: [
-      'FILE:1:1: event_reactor: unknown key (did you mean "events_reactor"?) — reactor.yaml takes events_reactor, hooks, docker, metrics',
+      'FILE:1:1: event_reactor: unknown key (did you mean "events_reactor"?) — reactor.yaml takes events_reactor, hooks, docker, glue, metrics',
     ],
   },
   {
@@ -195,7 +195,9 @@ const BROKEN: { name: string; file: string; text: string; expected: string[] }[]
     name: "unknown built-in hook",
     file: "a.yaml",
     text: "hooks:\n  haproxi: true\n",
-    expected: ["FILE:2:3: hooks.haproxi: unknown key — hooks takes labels, scripts, etcd"],
+    expected: [
+      'FILE:2:3: hooks.haproxi: unknown key (did you mean "haproxy"?) — hooks takes labels, scripts, haproxy, etcd',
+    ],
   },
   {
     name: "bad hook setting",
@@ -246,7 +248,7 @@ const BROKEN: { name: string; file: string; text: string; expected: string[] }[]
     file: "a.ts",
     text: "export default { onStrat: () => {} };\n",
     expected: [
-      'FILE: onStrat: unknown key (did you mean "onStart"?) — the config takes hooks, onCreate, onStart, onStop, onDie, onDestroy, onHealthy, onUnhealthy, onEvent, on, hosts, docker, metrics',
+      'FILE: onStrat: unknown key (did you mean "onStart"?) — the config takes hooks, onCreate, onStart, onStop, onDie, onDestroy, onHealthy, onUnhealthy, onEvent, on, hosts, docker, glue, metrics',
     ],
   },
   {

@@ -41,6 +41,7 @@ export function configTable(cfg: LoadedConfig, hosts: readonly HostRow[] = []): 
   for (const c of cfg.hooks) {
     const settings = c.settings === false ? "off" : c.hook.describe(c.settings);
     rows.push(["hook", c.hook.name, "built-in", "(hook decides)", settings]);
+    if (c.settings !== false && c.hook.rows) rows.push(...c.hook.rows(c.settings));
   }
   for (const r of cfg.rules) {
     const extra = [

@@ -28,6 +28,7 @@ import type { Inventory } from "./inventory.ts";
 import { KeyedQueue } from "./keyed_queue.ts";
 import type { Observer } from "./observer.ts";
 import { runHooks } from "./run_hooks.ts";
+import { fromEvent, stopsContainer, tracksState } from "./event_state.ts";
 
 /** Counters of one engine. */
 export interface ReactorStats {
@@ -57,9 +58,6 @@ export interface DispatcherOptions {
   /** `reactor once`: no next session, so a broken inspect is a failure, not a deferral. */
   once?: boolean;
 }
-
-/** Container actions after which the container is not running. */
-const STOPPING = new Set(["die", "stop", "kill", "oom"]);
 
 type Outcome = "done" | "deferred";
 
@@ -359,7 +357,11 @@ export class Dispatcher {
       if (info.running) inv.upsert(info, "start");
       return { container: pastState(info, ev), movedOn: true };
     }
-    if (info.running || known) inv.upsert(info, ev.action === "start" ? "start" : "update");
+    // a container being stopped still runs during its grace period: the view keeps it stopped
+    const leaving = info.running && stopsContainer(ev);
+    if ((info.running || known) && !leaving) {
+      inv.upsert(info, ev.action === "start" ? "start" : "update");
+    }
     return { container: info, movedOn: false };
   }
 }
@@ -374,23 +376,6 @@ function pastState(c: ContainerInfo, ev: ReactorEvent): ContainerInfo {
   const own = ev.synthetic || (started !== undefined && started <= BigInt(ev.timeNano));
   return { ...c, running: false, pid: 0, status: "exited", startedAt: own ? c.startedAt : "" };
 }
-
-/** What the event alone tells the inventory (no inspect needed). */
-function fromEvent(inv: Inventory, hostId: string, ev: ReactorEvent, cid: string): void {
-  if (ev.type !== "container") return;
-  if (STOPPING.has(ev.action)) inv.stopped(hostId, cid);
-  else if (ev.action === "health_status" && ev.healthStatus) {
-    inv.health(hostId, cid, ev.healthStatus);
-  } else if (ev.action === "rename") inv.renamed(hostId, cid, ev.actor.attributes["name"] ?? "");
-}
-
-/** Events the engine follows even when no hook wants them (handled starts, the inventory). */
-function tracksState(ev: ReactorEvent): boolean {
-  return ev.type === "container" &&
-      ["start", "destroy", "die", "stop", "kill", "health_status", "rename"].includes(ev.action) ||
-    ev.type === "network" && (ev.action === "connect" || ev.action === "disconnect");
-}
-
 /** Per-container ordering key: container events and network events that name a container. */
 export function queueKey(ev: ReactorEvent): string {
   const cid = ev.type === "container" ? ev.actor.id : ev.actor.attributes["container"];

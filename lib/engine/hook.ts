@@ -106,6 +106,13 @@ export interface Hook {
    * reload installs it). Level-triggered hooks subscribe to the inventory here.
    */
   start?(rt: HookRuntime): void | Promise<void>;
+  /**
+   * Optional, `reactor once` only (where `start` is not called): called once after every host's
+   * running containers went through the hooks, with the inventory filled and synced.
+   * Level-triggered hooks apply their state once here. Throwing counts as a failure (exit 1);
+   * bounded by {@link timeoutMs}.
+   */
+  once?(rt: HookRuntime): Promise<void>;
   /** Optional: release resources on shutdown or config reload. */
   close?(): Promise<void>;
 }

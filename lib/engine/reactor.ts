@@ -13,7 +13,7 @@ import type { ReactorEvent } from "../reactor.d.ts";
 import type { BackoffOptions } from "../util/backoff.ts";
 import { sleep } from "../util/sleep.ts";
 import { Dispatcher, type ReactorStats } from "./dispatch.ts";
-import type { Hook } from "./hook.ts";
+import type { Hook, HookRuntime } from "./hook.ts";
 import { runHostSession, setupHost } from "./host_session.ts";
 import { HostRuntime, type HostStatus } from "./host_state.ts";
 import { Inventory } from "./inventory.ts";
@@ -165,18 +165,66 @@ export class Reactor {
     const results = await Promise.allSettled(this.#hosts.map(async (h) => {
       const client = await h.connector.connect(sig);
       await setupHost(h, client, sig, this.#log);
-      once.reconcile(h, await client.listContainers({ signal: sig }), nowNano());
+      const list = await client.listContainers({ signal: sig });
+      once.reconcile(h, list, nowNano());
+      return list;
     }));
     await once.queue.idle();
     for (const [i, r] of results.entries()) {
-      if (r.status === "rejected") {
-        once.stats.failures++;
-        const id = this.#hosts[i]!.id;
-        this.#log.error(`Host "${id}" failed: ${errorMessage(r.reason)}`, { host: id });
+      const id = this.#hosts[i]!.id;
+      if (r.status === "fulfilled") {
+        this.inventory.resynced(id, new Set(r.value.map((c) => c.id)));
+        continue;
       }
+      once.stats.failures++;
+      this.#log.error(`Host "${id}" failed: ${errorMessage(r.reason)}`, { host: id });
     }
+    for (const h of once.hooks) if (h.once) await this.#onceHook(h, once.stats, sig);
     await this.close();
     return { ...once.stats };
+  }
+
+  /** `reactor once`: a level-triggered hook applies its state once (timed, isolated, counted). */
+  async #onceHook(h: Hook, stats: ReactorStats, signal: AbortSignal): Promise<void> {
+    const timeoutMs = h.timeoutMs ?? this.#o.handlerTimeoutMs ?? 60_000;
+    const ac = new AbortController();
+    const started = performance.now();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), timeoutMs);
+    });
+    let outcome: "ok" | "failed" | "timeout" = "ok";
+    let error: string | undefined;
+    try {
+      const call = h.once!(this.#runtime(h, AbortSignal.any([signal, ac.signal])));
+      if (await Promise.race([call.then(() => "ok" as const), timeout]) === "timeout") {
+        ac.abort(new Error(`timeout after ${timeoutMs} ms`));
+        call.catch(() => {});
+        outcome = "timeout";
+        error = `Hook "${h.name}" timed out after ${timeoutMs} ms`;
+      }
+    } catch (err) {
+      outcome = "failed";
+      error = `Hook "${h.name}" failed: ${errorMessage(err)}`;
+    } finally {
+      clearTimeout(timer);
+    }
+    const durationMs = performance.now() - started;
+    stats.hookRuns++;
+    if (error) {
+      stats.failures++;
+      this.#log.error(error, { hook: h.name, durationMs: Math.round(durationMs) });
+    }
+    this.observer.emit({
+      kind: "hook",
+      at: Date.now(),
+      hostId: "",
+      hook: h.kind ?? h.name,
+      rule: h.rule ?? "",
+      outcome,
+      durationMs,
+      ...(error ? { error } : {}),
+    });
   }
 
   /** Close hooks and host connectors. */
@@ -193,20 +241,24 @@ export class Reactor {
     }
   }
 
+  #runtime(h: Hook, signal: AbortSignal): HookRuntime {
+    return {
+      engine: {
+        queueDepth: () => this.pending,
+        hosts: () => this.hostStatus(),
+        stats: () => ({ ...this.stats }),
+      },
+      inventory: this.inventory,
+      observer: this.observer,
+      log: this.#log.child({ hook: h.name }),
+      signal,
+    };
+  }
+
   #startHook(h: Hook): void {
     if (!h.start) return;
     try {
-      const r = h.start({
-        engine: {
-          queueDepth: () => this.pending,
-          hosts: () => this.hostStatus(),
-          stats: () => ({ ...this.stats }),
-        },
-        inventory: this.inventory,
-        observer: this.observer,
-        log: this.#log.child({ hook: h.name }),
-        signal: this.#hooksStop.signal,
-      });
+      const r = h.start(this.#runtime(h, this.#hooksStop.signal));
       if (r instanceof Promise) {
         r.catch((err) => this.#log.error(`Hook "${h.name}" failed to start: ${errorMessage(err)}`));
       }

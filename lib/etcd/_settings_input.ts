@@ -108,19 +108,21 @@ export function iniFields(
     tls_cert: "tls.cert",
     tls_key: "tls.key",
   };
-  for (const [k, v] of Object.entries(input)) {
+  for (const [key, v] of Object.entries(input)) {
+    // configparser (and so crudini and Glue) reads keys case-insensitively
+    const k = key.toLowerCase();
     if (k === "class") { // Glue's python-distconfig backend class
       if (typeof v === "string" && /etcd/i.test(v)) {
         warnings.push(`[params] class=${v} is ignored: reactor publishes to etcd v3`);
       } else {
         add(
-          [k],
+          [key],
           `${kind(v)}: only etcd is supported — remove class and set endpoints=http://<etcd>:2379`,
         );
       }
       continue;
     }
-    if (k === "clientParams") {
+    if (k === "clientparams") {
       const hosts = [...String(v).matchAll(/\(\s*["']([^"']+)["']\s*,\s*\d+\s*\)/g)].map((m) =>
         m[1]
       );
@@ -128,7 +130,7 @@ export function iniFields(
         ? hosts.map((h) => `http://${h}:2379`).join(",")
         : "http://<etcd>:2379";
       add(
-        [k],
+        [key],
         `is python-etcd (etcd v2) syntax — replace it with endpoints=${example} (etcd v3 listens on 2379, not the v2 port 4001)`,
       );
       continue;

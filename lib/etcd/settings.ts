@@ -157,7 +157,9 @@ function parseEndpoints(
   if (!f) {
     add(
       ["endpoints"],
-      `is required — e.g. endpoints: [https://10.0.0.2:2379, https://10.0.0.3:2379]`,
+      ini
+        ? `is required — e.g. endpoints = https://10.0.0.2:2379,https://10.0.0.3:2379`
+        : `is required — e.g. endpoints: [https://10.0.0.2:2379, https://10.0.0.3:2379]`,
     );
     return undefined;
   }

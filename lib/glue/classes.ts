@@ -32,7 +32,7 @@ export const GLUE_CLASSES: Readonly<Record<string, GlueClass>> = {
   },
   "DockerGlue.handlers.publishers.distconfig.Publisher": {
     kind: "etcd",
-    available: false,
+    available: true,
     hook: "etcd publisher",
   },
 };

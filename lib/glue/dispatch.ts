@@ -89,7 +89,9 @@ export interface GlueDispatchResult {
 
 /**
  * Run the handlers for `event` (a container event, or {@link noneEvent}) one by one, then the
- * `none` follow-up when due. Non-container events run nothing.
+ * `none` follow-up when due (unless `noneFollowUp: false`: the caller runs `none` itself, e.g.
+ * once after a resync rather than after each start it synthesized). Non-container events run
+ * nothing.
  *
  * @example
  * ```ts ignore
@@ -101,6 +103,7 @@ export async function dispatchGlue(
   handlers: readonly GlueHandlerSpec[],
   event: ReactorEvent,
   run: GlueRunner,
+  opts: { noneFollowUp?: boolean } = {},
 ): Promise<GlueDispatchResult> {
   const result: GlueDispatchResult = { ran: [], ranNone: [], failed: [] };
   const isNone = event.type === GLUE_EVENT_TYPE && event.action === NONE;
@@ -117,7 +120,7 @@ export async function dispatchGlue(
     }
   };
   await round(event, handlersFor(handlers, action), result.ran);
-  if (!isNone && needsNone(result.ran)) {
+  if (!isNone && opts.noneFollowUp !== false && needsNone(result.ran)) {
     await round(noneEvent(event.hostId), handlersFor(handlers, NONE), result.ranNone);
   }
   return result;

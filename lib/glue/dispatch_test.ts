@@ -27,6 +27,7 @@ function spec(
     enabled: true,
     triggersNone: false,
     params: {},
+    paramLines: {},
     script: `/s/${name}.sh`,
     state: "enabled",
     ...more,
@@ -108,6 +109,10 @@ Deno.test("dispatchGlue() runs subscribers in order, then none once when a trigg
   r = await dispatchGlue(hs, ev("create"), run);
   assert.deepEqual(calls.splice(0), ["ovs:create:c0ffee", "test:create:c0ffee", "lb:none:"]);
   assert.deepEqual(names(r.ranNone), ["lb"]);
+  // the caller runs none itself (after a resync): no follow-up
+  r = await dispatchGlue(hs, ev("create"), run, { noneFollowUp: false });
+  assert.deepEqual(calls.splice(0), ["ovs:create:c0ffee", "test:create:c0ffee"]);
+  assert.deepEqual(r.ranNone, []);
   // startup / reactor once: none once, and it never recurses
   r = await dispatchGlue(hs, noneEvent("h1"), run);
   assert.deepEqual(calls.splice(0), ["lb:none:"]);

@@ -73,6 +73,8 @@ export interface GlueHandlerSpec {
   readonly triggersNone: boolean;
   /** `[params]`, keys lower-cased. */
   readonly params: Readonly<Record<string, string>>;
+  /** Line of each `[params]` key (for problems found later, e.g. in HAProxy settings). */
+  readonly paramLines: Readonly<Record<string, number>>;
   /** Resolved script (ScriptHandler with a script found). */
   readonly script?: string;
   /** `enabled`, `disabled (enabled=0)`, `disabled: script "x" not found`, … for `reactor check`. */
@@ -278,6 +280,7 @@ async function loadOne(
     enabled: enabled && (kind !== "script" || script !== undefined),
     triggersNone,
     params,
+    paramLines: Object.fromEntries(paramEntries.map((e) => [e.key, e.line])),
     script,
     state,
   });

@@ -174,8 +174,7 @@ Deno.test("loadGlueDirs() lists a disabled etcd publisher with a warning instead
   try {
     const r = await loadGlueDirs([g.glueDir]);
     assert.deepEqual(r.problems, []);
-    assert.equal(r.warnings.length, 1);
-    assert.match(r.warnings[0]!, /p\.ini:2: .* is not available yet/);
+    assert.deepEqual(r.warnings, []);
     assert.equal(r.handlers[0]?.kind, "etcd");
     assert.equal(r.handlers[0]?.enabled, false);
   } finally {

@@ -2,7 +2,8 @@
  * Docker Glue compatibility: load `docker-glue.d/*.ini` handler files (`loadGlueDirs`), pick the
  * handlers for an event with Glue's `all` / `none` / `triggers-none` rules (`dispatchGlue`), and
  * run `ScriptHandler` scripts without a shell (`runGlueScript`). `reactor check` rows come from
- * `glueCheckRows`; the `glue:` config section from `parseGlueSettings`.
+ * `glueCheckRows`. The `glue:` config section and `--glue-dir` are read by the `glue` built-in
+ * hook (`hooks/glue.ts`).
  *
  * @module
  */
@@ -13,4 +14,3 @@ export * from "./ini.ts";
 export * from "./report.ts";
 export * from "./resolve.ts";
 export * from "./script_handler.ts";
-export * from "./settings.ts";

@@ -24,12 +24,21 @@ export function formatGlueEvents(h: Pick<GlueHandlerSpec, "events" | "none">): s
  * //   "DockerGlue.handlers.exec.ScriptHandler → script /usr/libexec/docker-glue/test-handler.sh (enabled)"]]
  * ```
  */
-export function glueCheckRows(handlers: readonly GlueHandlerSpec[]): string[][] {
+export function glueCheckRows(
+  handlers: readonly GlueHandlerSpec[],
+  opts: {
+    /** What the hook of a non-script handler will do (its effective settings), instead of its params. */
+    detail?: (h: GlueHandlerSpec) => string | undefined;
+  } = {},
+): string[][] {
   return handlers.map((h) => {
     const hook = GLUE_CLASSES[h.class]?.hook ?? h.kind;
     const target = h.kind === "script" ? `script ${h.script ?? h.params["script"] ?? "?"}` : hook;
+    const detail = h.kind === "script" ? undefined : opts.detail?.(h);
     const params = h.kind === "script"
       ? ""
+      : detail !== undefined
+      ? ` ${detail}`
       : Object.keys(h.params).map((k) => ` ${k}=${h.params[k]}`).join("");
     const flags = [h.state, h.triggersNone ? "triggers-none" : ""].filter(Boolean).join(", ");
     return [

@@ -11,10 +11,15 @@
  * @module
  */
 import { basename, dirname } from "node:path";
-import { scriptArgv, scriptEnv, unsafeReason, UnsafeScriptError } from "../../hooks/scripts.ts";
+import {
+  assertSafeScript,
+  scriptArgv,
+  scriptEnv,
+  scriptSafetyProblem as safetyProblem,
+  TIMEOUT_EXIT,
+} from "../../hooks/scripts.ts";
 import { eventToJson } from "../docker/normalize.ts";
 import type { ContainerInfo, ReactorEvent } from "../reactor.d.ts";
-import type { HandlerContext } from "../engine/hook.ts";
 import { CommandError, ReactorError } from "../errors.ts";
 import type { Run } from "../exec/run.ts";
 import type { Log } from "../log.ts";
@@ -22,8 +27,6 @@ import type { GlueHandlerSpec } from "./handlers.ts";
 
 /** Default per-script timeout (as for `start.<name>` scripts). */
 export const DEFAULT_GLUE_TIMEOUT_MS = 60_000;
-/** timeout(1)'s exit status when the limit hit (as in `hooks/scripts.ts`). */
-const TIMEOUT_EXIT = 124;
 
 /**
  * The environment variable for a `[params]` key (pure).
@@ -83,28 +86,22 @@ export function glueScriptEnv(
   container?: ContainerInfo,
 ): Record<string, string> {
   const name = container?.name ?? event.actor.attributes["name"] ?? "";
-  // scriptEnv reads only event, container and host.id of its context.
-  const ctx = { event, container, host: { id: event.hostId } } as unknown as HandlerContext;
-  return { ...paramEnv(spec.params).env, ...scriptEnv(ctx, name) };
+  return {
+    ...paramEnv(spec.params).env,
+    ...scriptEnv({ event, container, host: { id: event.hostId } }, name),
+  };
 }
 
 /**
  * Why running `script` as root is unsafe (it or its directory can be changed by someone other
  * than root), as a `Refusing to run … — fix` line; undefined when safe, when not root, or with
- * `insecure`. Same rule and wording as `start.<name>` scripts.
+ * `insecure`. The rule and wording of `start.<name>` scripts (`hooks/scripts.ts`).
  */
-export async function scriptSafetyProblem(
+export function scriptSafetyProblem(
   script: string,
-  opts: { uid?: number; insecure?: boolean } = {},
+  opts: { uid?: number; insecure?: boolean; override?: string } = {},
 ): Promise<string | undefined> {
-  if (opts.insecure || (opts.uid ?? Deno.uid()) !== 0) return undefined;
-  for (const p of [dirname(script), script]) {
-    const why = unsafeReason(p, await Deno.stat(p));
-    if (why) {
-      return `Refusing to run ${script} as root: ${why} — run \`chown root:root ${p} && chmod go-w ${p}\`, or pass --insecure-scripts`;
-    }
-  }
-  return undefined;
+  return safetyProblem(script, opts);
 }
 
 /** Options for {@link runGlueScript}. */
@@ -123,6 +120,8 @@ export interface GlueScriptOptions {
   insecure?: boolean;
   /** The uid reactor runs as (default `Deno.uid()`); injectable for tests. */
   uid?: number;
+  /** The flag named in the fix of an unsafe-script refusal (default `--insecure-scripts`). */
+  override?: string;
 }
 
 /**
@@ -139,8 +138,7 @@ export async function runGlueScript(spec: GlueHandlerSpec, opts: GlueScriptOptio
   const timeoutMs = opts.timeoutMs ?? DEFAULT_GLUE_TIMEOUT_MS;
   const argv = glueScriptArgv(spec, opts.event, timeoutMs);
   const script = spec.script!;
-  const unsafe = await scriptSafetyProblem(script, opts);
-  if (unsafe) throw new UnsafeScriptError(unsafe);
+  await assertSafeScript(script, opts);
   const log = opts.log.child({ glue: basename(spec.file), script, action: opts.event.action });
   log.info("Running glue script");
   const r = await opts.exec(argv, {

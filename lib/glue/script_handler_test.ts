@@ -29,6 +29,7 @@ function spec(script: string, params: Record<string, string> = {}): GlueHandlerS
     enabled: true,
     triggersNone: false,
     params: { script: "test-handler.sh", ...params },
+    paramLines: {},
     script,
     state: "enabled",
   };

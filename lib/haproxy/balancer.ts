@@ -48,6 +48,8 @@ export interface ApplyResult {
   ops?: string[];
   /** Label problems of this update (all of them, not only new ones). */
   warnings: ModelWarning[];
+  /** How long the update took (from its turn in the queue to its result). */
+  durationMs?: number;
 }
 
 /** What the balancer needs from outside. */
@@ -114,7 +116,12 @@ export class HaproxyBalancer {
    * ```
    */
   update(containers: readonly BalancerContainer[]): Promise<ApplyResult> {
-    const run = this.#queue.then(() => this.#apply(containers));
+    const run = this.#queue.then(async () => {
+      const started = performance.now();
+      const r = await this.#apply(containers);
+      r.durationMs = performance.now() - started;
+      return r;
+    });
     this.#queue = run.catch(() => {});
     return run;
   }

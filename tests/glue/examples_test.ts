@@ -1,55 +1,97 @@
 /**
- * `examples/glue/` loads without problems and its script handler runs as written (the lead's
- * `--glue-dir` wiring only adds the engine around what is driven here).
+ * `examples/glue/` runs as its README says, end to end: `reactor run --glue-dir
+ * examples/glue/docker-glue.d` against a private dockerd, with a real HAProxy at Debian's default
+ * paths (sandboxed in a private mount namespace, reloaded through `systemctl reload haproxy`).
+ * notify.sh reports `none`, then the container's start and die; the container started as in the
+ * README answers through HAProxy and leaves it when stopped.
  */
 import assert from "node:assert/strict";
-import { syntheticStart } from "../../lib/docker/normalize.ts";
-import type { ContainerSummary } from "../../lib/reactor.d.ts";
+import { startDockerd } from "../harness/dockerd.ts";
+import { freePort } from "../harness/haproxy.ts";
+import { startSystemHaproxy } from "../harness/system_haproxy.ts";
 import { exec } from "../../lib/exec/run.ts";
-import { dispatchGlue, noneEvent } from "../../lib/glue/dispatch.ts";
-import { loadGlueDirs } from "../../lib/glue/handlers.ts";
-import { runGlueScript } from "../../lib/glue/script_handler.ts";
-import { memLog } from "./helpers.ts";
 
 const EXAMPLE = new URL("../../examples/glue/", import.meta.url).pathname;
 
-Deno.test("examples/glue: notify.ini and lb.ini load, and notify.sh runs for start and none", async () => {
-  // a root-owned private copy, so the ownership checks (as root) see what an install would
-  const root = await Deno.makeTempDir({ prefix: "rx-glue-example-" });
-  try {
-    await exec(["cp", "-a", `${EXAMPLE}.`, root]);
-    await exec(["chmod", "-R", "go-w", root]);
-    const r = await loadGlueDirs([`${root}/docker-glue.d`]);
-    assert.deepEqual(r.problems, []);
-    assert.deepEqual(r.warnings, []);
-    const byName = Object.fromEntries(r.handlers.map((h) => [h.name, h]));
-    assert.equal(byName["lb"]?.kind, "haproxy");
-    assert.equal(byName["notify"]?.kind, "script");
-    assert.equal(byName["notify"]?.script, `${root}/handler-scripts/notify.sh`);
-    assert.equal(byName["notify"]?.params["prefix"], "glue example");
+async function waitFor(fn: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (await Promise.resolve().then(fn).catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
-    const scripts = r.handlers.filter((h) => h.kind === "script");
-    const log = memLog();
-    const summary: ContainerSummary = {
-      hostId: "default",
-      id: "4f3c2b1a0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b",
-      name: "web",
-      image: "busybox",
-      labels: {},
-      state: "running",
-      status: "Up",
-      created: 0,
-    };
-    const run = (h: (typeof scripts)[number], ev: Parameters<typeof runGlueScript>[1]["event"]) =>
-      runGlueScript(h, { event: ev, exec, log });
-    await dispatchGlue(scripts, noneEvent("default"), run);
-    await dispatchGlue(scripts, syntheticStart(summary, "1700000000000000000"), run);
-    const said = log.records.filter((x) => x.fields["stream"] === "stdout").map((x) => x.message);
-    assert.deepEqual(said, [
-      "glue example: none (startup or after a triggers-none handler)",
-      "glue example: container web (4f3c2b1a0e9d) start ip=none",
-    ]);
+Deno.test("examples/glue runs as written: notify.sh for none/start/die, lb.ini routes through HAProxy", async () => {
+  // a root-owned private copy, as `sudo chown -R root:root examples/glue` would leave it
+  const root = await Deno.makeTempDir({ prefix: "rx-glue-example-" });
+  await exec(["cp", "-a", `${EXAMPLE}.`, root]);
+  await exec(["chmod", "-R", "go-w", root]);
+  const d = await startDockerd();
+  const sys = await startSystemHaproxy().catch(async (err) => {
+    await d.close();
+    throw err;
+  });
+  const port = freePort();
+  const tag = crypto.randomUUID().slice(0, 6);
+  const [web1, web2] = [`web1-${tag}`, `web2-${tag}`];
+  const reactor = sys.reactor([
+    "run",
+    "--host",
+    d.host,
+    "--state-dir",
+    `${root}/state`,
+    "--scripts-dir",
+    root,
+    "--glue-dir",
+    `${root}/docker-glue.d`,
+  ]);
+  const url = `http://127.0.0.1:${port}/`;
+  // the README's curl
+  const get = async () =>
+    (await exec(["curl", "-s", "-H", "Host: localhost", url], {
+      timeoutMs: 10_000,
+      okCodes: [0, 7, 52, 56],
+    })).stdout;
+  try {
+    await reactor.waitForOutput(/glue example: none \(startup or after a triggers-none handler\)/);
+    await reactor.waitForOutput(/HAProxy reloaded/);
+    // the README's containers (on a free port)
+    const web = (n: string) =>
+      d.runContainer(n, {
+        args: ["--init"],
+        labels: { [`glue_http_${port}_host`]: "localhost" },
+        cmd: ["sh", "-c", `echo hello from ${n} > /index.html; exec httpd -f -p ${port} -h /`],
+      });
+    const id1 = await web(web1);
+    await reactor.waitForOutput(
+      new RegExp(`glue example: container ${web1} \\(${id1.slice(0, 12)}\\) start ip=10\\.`),
+    );
+    await waitFor(async () => await get() === `hello from ${web1}\n`, "web1 through HAProxy");
+    await web(web2);
+    const seen = new Set<string>();
+    await waitFor(async () => {
+      seen.add(await get());
+      return seen.has(`hello from ${web1}\n`) && seen.has(`hello from ${web2}\n`);
+    }, "web1 and web2 taking turns through HAProxy");
+    // the first container created the frontend (a reload), the second went in at runtime
+    assert.deepEqual(await sys.systemctlCalls(), ["reload haproxy", "reload haproxy"]);
+    assert.match(reactor.output(), /HAProxy servers updated through the Runtime API/);
+
+    await d.docker("stop", web1);
+    await reactor.waitForOutput(new RegExp(`glue example: container ${web1} .* die `));
+    await waitFor(async () => {
+      const got = await Promise.all([get(), get(), get(), get()]);
+      return got.every((x) => x === `hello from ${web2}\n`);
+    }, "web1 out of HAProxy");
+    assert.deepEqual(await sys.systemctlCalls(), ["reload haproxy", "reload haproxy"], "no reload");
   } finally {
+    reactor.kill("SIGTERM");
+    const code = await reactor.wait();
+    await d.docker("rm", "-f", web1, web2).catch(() => {});
+    await sys.close();
+    await d.close();
     await Deno.remove(root, { recursive: true });
+    assert.equal(code, 0, reactor.output().slice(-3000));
   }
 });

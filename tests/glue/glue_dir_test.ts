@@ -10,26 +10,7 @@ import { dispatchGlue, noneEvent } from "../../lib/glue/dispatch.ts";
 import { glueCheckRows } from "../../lib/glue/report.ts";
 import { exec } from "../../lib/exec/run.ts";
 import type { ReactorEvent } from "../../lib/reactor.d.ts";
-import { fixture, FIXTURES, glueLayout, memLog } from "./helpers.ts";
-
-/** Git blob ids of the files in muayyad-alsadi/docker-glue@9e274aa. */
-const GLUE_BLOBS: Record<string, string> = {
-  "docker-glue.d/lb.ini.example": "41e3b1f0a9f92e58ff4eb9b1349dadf3cd2bbdef",
-  "docker-glue.d/test.ini.example": "8afe7cc3e02b9b8c1c6f868d7bf82a058eda29e7",
-  "docker-glue.d/ovs.ini.example": "1ec2888b5e8017c938593d9a89cf0af9636cdcab",
-  "docker-glue.d/publisher.ini.example": "e8b4ddd61c2b3147d6be2a9bc8923dae7ab4a5d7",
-  "handler-scripts/test-handler.sh": "30f6982dde1bcf73c5cc687a1166946f384be3cd",
-};
-
-async function blobId(path: string): Promise<string> {
-  const body = await Deno.readFile(path);
-  const head = new TextEncoder().encode(`blob ${body.length}\0`);
-  const all = new Uint8Array(head.length + body.length);
-  all.set(head);
-  all.set(body, head.length);
-  const sum = new Uint8Array(await crypto.subtle.digest("SHA-1", all));
-  return [...sum].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
+import { blobId, fixture, FIXTURES, GLUE_BLOBS, glueLayout, memLog } from "./helpers.ts";
 
 function startEvent(id: string): ReactorEvent {
   return {
@@ -172,7 +153,7 @@ for (const [name, line, re] of BROKEN) {
   });
 }
 
-Deno.test("loadGlueDirs(): Glue's ovs example without its script is disabled with one warning; the publisher is not available yet", async () => {
+Deno.test("loadGlueDirs(): Glue's ovs example without its script is disabled with one warning; the publisher maps to etcd", async () => {
   const g = await glueLayout({
     "ovs.ini": await fixture("docker-glue.d/ovs.ini.example"),
     "publisher.ini": await fixture("docker-glue.d/publisher.ini.example"),
@@ -186,17 +167,18 @@ Deno.test("loadGlueDirs(): Glue's ovs example without its script is disabled wit
         `^${g.glueDir}/ovs.ini:10: script "ovs-handler.sh" not found \\(looked at ${g.scriptsDir}/ovs-handler.sh\\); handler disabled — `,
       ),
     );
-    assert.equal(r.handlers.length, 1);
-    assert.equal(r.handlers[0]?.enabled, false);
+    assert.equal(r.handlers.length, 2);
+    assert.deepEqual(r.handlers.map((h) => [h.kind, h.enabled]), [["script", false], [
+      "etcd",
+      true,
+    ]]);
     assert.equal(r.handlers[0]?.triggersNone, true);
     assert.equal(r.handlers[0]?.state, 'disabled: script "ovs-handler.sh" not found');
     assert.match(
       glueCheckRows(r.handlers)[0]![4]!,
       /\(disabled: script "ovs-handler.sh" not found, triggers-none\)$/,
     );
-    assert.deepEqual(r.problems, [
-      `${g.glueDir}/publisher.ini:2: class DockerGlue.handlers.publishers.distconfig.Publisher (the etcd publisher) is not available yet in this reactor version — set enabled=0 until it is, or remove this file`,
-    ]);
+    assert.deepEqual(r.problems, []);
   } finally {
     await g.close();
   }

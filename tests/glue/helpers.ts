@@ -75,3 +75,23 @@ export async function glueLayout(
 export async function fixture(path: string): Promise<string> {
   return await Deno.readTextFile(`${FIXTURES}${path}`);
 }
+
+/** Git blob ids of the files in muayyad-alsadi/docker-glue@9e274aa. */
+export const GLUE_BLOBS: Record<string, string> = {
+  "docker-glue.d/lb.ini.example": "41e3b1f0a9f92e58ff4eb9b1349dadf3cd2bbdef",
+  "docker-glue.d/test.ini.example": "8afe7cc3e02b9b8c1c6f868d7bf82a058eda29e7",
+  "docker-glue.d/ovs.ini.example": "1ec2888b5e8017c938593d9a89cf0af9636cdcab",
+  "docker-glue.d/publisher.ini.example": "e8b4ddd61c2b3147d6be2a9bc8923dae7ab4a5d7",
+  "handler-scripts/test-handler.sh": "30f6982dde1bcf73c5cc687a1166946f384be3cd",
+};
+
+/** The git blob id of a file (proves a fixture is byte-identical to Glue's). */
+export async function blobId(path: string): Promise<string> {
+  const body = await Deno.readFile(path);
+  const head = new TextEncoder().encode(`blob ${body.length}\0`);
+  const all = new Uint8Array(head.length + body.length);
+  all.set(head);
+  all.set(body, head.length);
+  const sum = new Uint8Array(await crypto.subtle.digest("SHA-1", all));
+  return [...sum].map((b) => b.toString(16).padStart(2, "0")).join("");
+}

@@ -24,16 +24,39 @@ import type { Log, LogFields } from "../../lib/log.ts";
 export async function runWeb(
   d: TestDockerd,
   name: string,
-  opts: { port: number; labels: Record<string, string>; wwwRoot: string },
+  opts: {
+    port: number;
+    labels: Record<string, string>;
+    wwwRoot: string;
+    /** A HEALTHCHECK command (run every second by Docker inside the container). */
+    health?: string;
+    /** On `docker stop`, keep serving this long before exiting (a graceful stop). */
+    graceSeconds?: number;
+  },
 ): Promise<string> {
   const www = `${opts.wwwRoot}/${name}`;
   await Deno.mkdir(`${www}/api`, { recursive: true });
   await Deno.writeTextFile(`${www}/index.html`, `${name} /`);
   await Deno.writeTextFile(`${www}/api/index.html`, `${name} /api/`);
+  const httpd = ["httpd", "-f", "-p", String(opts.port), "-h", "/www"];
+  const health = opts.health === undefined ? [] : [
+    "--health-cmd",
+    opts.health,
+    "--health-interval",
+    "1s",
+    "--health-timeout",
+    "2s",
+    "--health-retries",
+    "1",
+  ];
   return await d.runContainer(name, {
     labels: opts.labels,
-    args: ["-v", `${www}:/www:ro`],
-    cmd: ["httpd", "-f", "-p", String(opts.port), "-h", "/www"],
+    args: ["-v", `${www}:/www:ro`, ...health],
+    cmd: opts.graceSeconds === undefined ? httpd : [
+      "sh",
+      "-c",
+      `trap 'sleep ${opts.graceSeconds}; exit 0' TERM; ${httpd.join(" ")} & wait`,
+    ],
   });
 }
 

@@ -37,28 +37,40 @@ export function freePort(): number {
   return port;
 }
 
+/** Options of {@link startHaproxy}. */
+export interface HaproxyOptions {
+  /** Use this dir (the caller creates and removes it) instead of a new temp dir. */
+  dir?: string;
+  /** Run haproxy through this argv prefix (e.g. `nsenter` into a private mount namespace). */
+  prefix?: readonly string[];
+}
+
 /**
  * Start HAProxy on `config(paths)` (a function, so the config can name the socket path).
  * Waits until the Runtime API answers.
  */
 export async function startHaproxy(
   config: (paths: { statsSocket: string; dir: string }) => string | Promise<string>,
+  opts: HaproxyOptions = {},
 ): Promise<TestHaproxy> {
-  const dir = await Deno.makeTempDir({ prefix: "rx-haproxy-" });
+  const dir = opts.dir ?? await Deno.makeTempDir({ prefix: "rx-haproxy-" });
+  const removeDir = () =>
+    opts.dir ? Promise.resolve() : Deno.remove(dir, { recursive: true }).catch(() => {});
   const configFile = `${dir}/haproxy.cfg`;
   const statsSocket = `${dir}/admin.sock`;
   const pidFile = `${dir}/haproxy.pid`;
   await Deno.writeTextFile(configFile, await config({ statsSocket, dir }));
   let child: Deno.ChildProcess;
   try {
-    child = new Deno.Command("haproxy", {
-      args: ["-W", "-f", configFile, "-p", pidFile],
+    const argv = [...(opts.prefix ?? []), "haproxy", "-W", "-f", configFile, "-p", pidFile];
+    child = new Deno.Command(argv[0]!, {
+      args: argv.slice(1),
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
     }).spawn();
   } catch (err) {
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    await removeDir();
     if (err instanceof Deno.errors.NotFound) {
       throw new Error("Cannot start haproxy: not installed — apt-get install haproxy");
     }
@@ -91,7 +103,7 @@ export async function startHaproxy(
       clearTimeout(t);
     }
     await pumps.catch(() => {});
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    await removeDir();
   };
   const deadline = Date.now() + 15_000;
   for (;;) {
