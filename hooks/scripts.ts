@@ -145,16 +145,30 @@ export function scriptsHook(opts: ScriptsHookOptions = {}): Hook {
       // timeout(1) runs the script in its own process group and signals the whole group, so
       // background children holding stdout open cannot outlive the timeout (exec() alone only
       // kills its direct child). exec()'s own timeout stays as a backstop.
-      const r = await ctx.exec(scriptArgv(path, timeoutMs), {
-        env: scriptEnv(ctx, name),
-        stdin: eventToJson(ctx.event) + "\n",
-        timeoutMs: timeoutMs + 4_000,
-        signal: ctx.signal,
-        cwd: dir,
-        okCodes: [0, TIMEOUT_EXIT],
-        onLine: (stream, line) =>
-          stream === "stdout" ? log.info(line, { stream }) : log.warn(line, { stream }),
-      });
+      let r;
+      try {
+        r = await ctx.exec(scriptArgv(path, timeoutMs), {
+          env: scriptEnv(ctx, name),
+          stdin: eventToJson(ctx.event) + "\n",
+          timeoutMs: timeoutMs + 4_000,
+          signal: ctx.signal,
+          cwd: dir,
+          okCodes: [0, TIMEOUT_EXIT],
+          onLine: (stream, line) =>
+            stream === "stdout" ? log.info(line, { stream }) : log.warn(line, { stream }),
+        });
+      } catch (err) {
+        // report the script, not the timeout(1) wrapper it runs under
+        if (!(err instanceof CommandError)) throw err;
+        throw new CommandError({
+          argv: [path],
+          code: err.code,
+          stderr: err.stderr,
+          stdout: err.stdout,
+          reason: err.reason,
+          detail: err.reason === "timeout" ? `${timeoutMs} ms` : undefined,
+        });
+      }
       if (r.code === TIMEOUT_EXIT) {
         throw new CommandError({
           argv: [path],

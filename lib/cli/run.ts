@@ -15,6 +15,10 @@ import { configOption, insecureConfigOption } from "../config/flags.ts";
 import type { ConfigReloader } from "../config/reload.ts";
 import { addHookFlags, type CliConfigFlags } from "./config.ts";
 import { installShutdownSignals } from "./signals.ts";
+import { acquireStateLock, lockHolder, StateLockedError } from "./state_lock.ts";
+import type { Loaded } from "../config/load.ts";
+import type { LogFields } from "../log.ts";
+import { DEFAULT_SCRIPTS_DIR, type ScriptsSettings } from "../../hooks/scripts.ts";
 
 /** Engine tuning flags shared by `run` and `once`. */
 export interface EngineFlags {
@@ -30,6 +34,8 @@ export interface DaemonOptions {
   engine: EngineFlags;
   /** Called with the reactor once it exists (config reload wiring, tests). */
   onReactor?: (r: Reactor) => void;
+  /** More fields for the startup line (config files, scripts directory). */
+  startup?: LogFields;
 }
 
 /** Run the daemon until SIGTERM/SIGINT; drains and saves cursors. Returns the exit code. */
@@ -50,6 +56,7 @@ export async function runDaemon(g: Globals, o: DaemonOptions): Promise<number> {
     hosts: o.hosts.map((h) => h.id).join(","),
     hooks: o.hooks.map((h) => h.name).join(","),
     stateDir: g.stateDir,
+    ...o.startup,
     pid: Deno.pid,
   });
   signals.stop.signal.addEventListener("abort", () => g.log.info("Shutting down"), {
@@ -105,18 +112,25 @@ export function runCommand(status: ExitStatus): Command {
   cmd.action(async (_opts, c: Command) => {
     const all = c.optsWithGlobals() as DaemonFlags;
     const g = resolveGlobals(all);
-    const { config, hooks } = await loadDaemonConfig(g, all);
-    let reloader: ConfigReloader<DaemonConfig> | undefined;
+    // one daemon per state dir: before anything reads or writes in it
+    const lock = await acquireStateLock(g.stateDir);
     try {
-      status.code = await runDaemon(g, {
-        hooks,
-        hosts: hostConnectors(g, config.hosts),
-        engine: all,
-        onReactor: (r) => reloader = startConfigReload(g, all, r, config),
-      });
+      const { config, hooks } = await loadDaemonConfig(g, all);
+      let reloader: ConfigReloader<DaemonConfig> | undefined;
+      try {
+        status.code = await runDaemon(g, {
+          hooks,
+          hosts: hostConnectors(g, config.hosts),
+          engine: all,
+          startup: await startupFields(config),
+          onReactor: (r) => reloader = startConfigReload(g, all, r, config),
+        });
+      } finally {
+        if (reloader) await reloader.close();
+        else config.close();
+      }
     } finally {
-      if (reloader) await reloader.close();
-      else config.close();
+      lock.release();
     }
   });
   return cmd;
@@ -132,6 +146,7 @@ export function onceCommand(status: ExitStatus): Command {
   cmd.action(async (_opts, c: Command) => {
     const all = c.optsWithGlobals() as DaemonFlags;
     const g = resolveGlobals(all);
+    await refuseBesideDaemon(g.stateDir);
     const { config, hooks } = await loadDaemonConfig(g, all);
     try {
       status.code = await runOnce(g, {
@@ -144,6 +159,37 @@ export function onceCommand(status: ExitStatus): Command {
     }
   });
   return cmd;
+}
+
+/**
+ * `reactor once` does not take the state lock, but refuses to run beside a daemon on the same
+ * state directory: the daemon already reconciles every container, and both would write the
+ * host-route record. Throws {@link StateLockedError} (exit 1) naming the daemon's PID.
+ */
+export async function refuseBesideDaemon(stateDir: string): Promise<void> {
+  const holder = await lockHolder(stateDir);
+  if (!holder) return;
+  throw new StateLockedError(
+    `Cannot run once: a reactor daemon ${
+      holder.pid ? `(PID ${holder.pid}) ` : ""
+    }is running with state directory ${stateDir} and already reconciles every container — see \`reactor status\`, or stop the daemon first`,
+    holder.pid,
+  );
+}
+
+/** What the startup line says about the config: its files, and the scripts directory. */
+export async function startupFields(config: Loaded): Promise<LogFields> {
+  const out: LogFields = {
+    config: config.files.length ? config.files.join(",") : "embedded default",
+  };
+  const scripts = config.builtins["scripts"] as ScriptsSettings | false | undefined;
+  if (!scripts) out["scriptsDir"] = "off";
+  else {
+    const dir = scripts.dir ?? DEFAULT_SCRIPTS_DIR;
+    const isDir = await Deno.stat(dir).then((st) => st.isDirectory, () => false);
+    out["scriptsDir"] = isDir ? dir : `${dir} (missing: no scripts will run)`;
+  }
+  return out;
 }
 
 /** Re-exported for tests and alternative entry points. */

@@ -14,6 +14,8 @@ import type { HookDeps } from "./builtin.ts";
 import { isWorkerFunction, WORKER_FN } from "./ts_runtime.ts";
 import { renderTemplate, type TemplateInput, templateKeys } from "./template.ts";
 import { sleep } from "../util/sleep.ts";
+import { shellQuote } from "../exec/shell_quote.ts";
+import { truncate } from "./problems.ts";
 
 /** Maximum wait between retries. */
 export const MAX_BACKOFF_MS = 300_000;
@@ -93,9 +95,14 @@ export function ruleHook(rule: RuleSpec): Hook {
             cwd: plan.cwd,
             timeoutMs: rule.timeoutMs,
             signal: ctx.signal,
-            onLine: (stream, line) => log.debug(line, { stream }),
+            // like a script's: stdout at info, stderr at warn
+            onLine: (stream, line) =>
+              stream === "stdout" ? log.info(line, { stream }) : log.warn(line, { stream }),
           });
-          log.info("rule ran", { argv0: plan.argv[0], durationMs: Math.round(r.durationMs) });
+          log.info("Rule ran", {
+            cmd: truncate(shellQuote(plan.argv)),
+            durationMs: Math.round(r.durationMs),
+          });
           return;
         } catch (err) {
           if (ctx.signal.aborted || attempt >= rule.retries) throw err;
