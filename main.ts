@@ -32,7 +32,7 @@ export function buildProgram(status = exitStatus()): Command {
   program.addCommand(onceCommand(status));
   program.addCommand(eventsCommand(status));
   program.addCommand(checkCommand());
-  program.addCommand(simulateCommand());
+  program.addCommand(simulateCommand(status));
   program.addCommand(initCommand());
   program.addCommand(hostsCommand(status));
   program.addCommand(installCommand(status));

@@ -25,6 +25,7 @@ import {
 } from "../lib/errors.ts";
 import { ensureIp } from "../lib/net/idempotent.ts";
 import { shellQuote } from "../lib/exec/shell_quote.ts";
+import { planLabels } from "./labels_plan.ts";
 import { ip, type Netns } from "../lib/net/ip.ts";
 import { parseLabelValue } from "../lib/net/label_parse.ts";
 import { NetnsGoneError } from "../lib/net/nsenter.ts";
@@ -360,6 +361,7 @@ export function labelsHook(opts: LabelsHookOptions): Hook & { readonly stats: La
         }
       }
     },
+    plan: (ctx) => planLabels(ctx, { keys, policy, store }),
     async resync(ctx: HandlerContext): Promise<void> {
       if (ctx.host.local) await sweep(ctx);
       await apply(ctx);

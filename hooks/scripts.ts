@@ -11,10 +11,11 @@
  *
  * @module
  */
-import type { HandlerContext, Hook } from "../lib/engine/hook.ts";
+import type { HandlerContext, Hook, PlanContext, PlannedStep } from "../lib/engine/hook.ts";
+import { humanDuration } from "../lib/log.ts";
 import type { ReactorEvent } from "../lib/reactor.d.ts";
 import { eventToJson } from "../lib/docker/normalize.ts";
-import { CommandError, ReactorError } from "../lib/errors.ts";
+import { CommandError, errorMessage, ReactorError } from "../lib/errors.ts";
 import { type BuiltinHook, describeSettings } from "../lib/config/builtin.ts";
 import { checkOwnership } from "../lib/config/security.ts";
 
@@ -55,7 +56,10 @@ export function scriptPath(dir: string, action: string, name: string): string | 
 }
 
 /** The environment a script gets (pure). */
-export function scriptEnv(ctx: HandlerContext, name: string): Record<string, string> {
+export function scriptEnv(
+  ctx: Pick<HandlerContext, "event" | "container"> & { host: { id: string } },
+  name: string,
+): Record<string, string> {
   const c = ctx.container;
   return {
     REACTOR_ACTION: ctx.event.action,
@@ -124,6 +128,30 @@ export function scriptsHook(opts: ScriptsHookOptions = {}): Hook {
       } catch {
         return false;
       }
+    },
+    async plan(ctx: PlanContext): Promise<PlannedStep[]> {
+      const name = ctx.container?.name ?? ctx.event.actor.attributes["name"] ?? "";
+      const path = scriptPath(dir, ctx.event.action, name);
+      const st = path ? await Deno.stat(path).catch(() => undefined) : undefined;
+      if (!path || !st?.isFile) return [];
+      if (st.mode === null || (st.mode & 0o111) === 0) {
+        return [{ note: `${path} is not executable: it would be skipped` }];
+      }
+      const steps: PlannedStep[] = [{
+        argv: [path],
+        env: scriptEnv(ctx, name),
+        cwd: dir,
+        note: `stdin: the event as JSON; killed after ${humanDuration(timeoutMs)}`,
+      }];
+      try {
+        await check(path);
+      } catch (err) {
+        steps.push({ warning: errorMessage(err) });
+      }
+      if (!ctx.container?.primaryIp) {
+        steps.push({ warning: "REACTOR_CONTAINER_IP is empty (no container details, or no IPv4)" });
+      }
+      return steps;
     },
     async handle(ctx: HandlerContext): Promise<void> {
       const name = ctx.container?.name ?? ctx.event.actor.attributes["name"] ?? "";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { HandlerContext, Hook } from "../engine/hook.ts";
+import type { HandlerContext, Hook, PlanContext, PlannedStep } from "../engine/hook.ts";
 import type { ReactorEvent } from "../reactor.d.ts";
 import { CommandError, errorMessage } from "../errors.ts";
 import { containerFromEvent, makeContext } from "./context.ts";
@@ -78,6 +78,26 @@ export function ruleHook(rule: RuleSpec): Hook {
     rule: rule.name,
     timeoutMs: ruleBudgetMs(rule),
     wants: (ev) => hostsOk(rule.hosts, ev) && rule.match(ev),
+    plan(ctx: PlanContext): PlannedStep[] {
+      const plan = planRule(rule, ctx);
+      const steps: PlannedStep[] = [{
+        argv: plan.argv,
+        ...(Object.keys(plan.env).length ? { env: plan.env } : {}),
+        ...(plan.cwd ? { cwd: plan.cwd } : {}),
+      }];
+      for (const k of plan.emptyKeys) {
+        steps.push({
+          warning: k === "ip"
+            ? `%%ip%% is "" — ${
+              ctx.container
+                ? `the container has no IPv4${rule.network ? ` on network ${rule.network}` : ""}`
+                : "no container details (pass --container FILE, or make the engine reachable)"
+            }`
+            : `%%${k}%% is ""`,
+        });
+      }
+      return steps;
+    },
     async handle(ctx: HandlerContext): Promise<void> {
       const log = ctx.log.child({ rule: rule.name });
       if (debounced(ctx.event)) {
@@ -130,6 +150,7 @@ export function handlerHook(h: HandlerSpec): Hook {
     rule: h.name,
     timeoutMs: h.timeoutMs,
     wants: (ev) => hostsOk(h.hosts, ev) && h.match(ev),
+    plan: () => [{ note: "a TypeScript function: runs only with --execute" }],
     async handle(ctx: HandlerContext): Promise<void> {
       const container = ctx.container ??
         (ctx.event.type === "container" ? containerFromEvent(ctx.event) : undefined);
