@@ -57,6 +57,8 @@ export class CursorTracker {
 export interface HostState {
   version: 1;
   hostId: string;
+  /** The engine the cursor belongs to (`unix:///var/run/docker.sock`); absent in old files. */
+  endpoint?: string;
   /** Exact timeNano to resume from (inclusive). */
   since?: string;
   /** Keys of recently handled events (dedup across restarts). */
@@ -94,6 +96,7 @@ export class HostStateStore {
         return {
           state: {
             ...empty,
+            ...(typeof v.endpoint === "string" ? { endpoint: v.endpoint } : {}),
             since: v.since,
             recent: v.recent.filter((k: unknown) => typeof k === "string"),
             started: typeof v.started === "object" && v.started !== null
