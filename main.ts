@@ -11,6 +11,7 @@ import { initCommand } from "./lib/cli/init.ts";
 import { simulateCommand } from "./lib/cli/simulate.ts";
 import { exitStatus } from "./lib/cli/exit.ts";
 import { hostsCommand } from "./lib/cli/hosts.ts";
+import { statusCommand } from "./lib/cli/status.ts";
 import { installCommand, uninstallCommand } from "./lib/cli/install.ts";
 import { onceCommand, runCommand } from "./lib/cli/run.ts";
 import { ConfigError, errorMessage, ReactorError } from "./lib/errors.ts";
@@ -35,6 +36,7 @@ export function buildProgram(status = exitStatus()): Command {
   program.addCommand(simulateCommand(status));
   program.addCommand(initCommand());
   program.addCommand(hostsCommand(status));
+  program.addCommand(statusCommand(status));
   program.addCommand(installCommand(status));
   program.addCommand(uninstallCommand(status));
   program.addCommand(

@@ -45,6 +45,8 @@ export function startConfigReload(
   flags: CliConfigFlags & { watchConfig?: boolean },
   reactor: Pick<Reactor, "setHooks">,
   initial: Loaded,
+  /** Told about each config that went live (for `reactor status`). */
+  onApplied?: (config: Loaded) => void,
 ): ConfigReloader<DaemonConfig> {
   const dockerOf = (c: Loaded) => JSON.stringify(c.docker?.value ?? null);
   let current = initial;
@@ -61,6 +63,7 @@ export function startConfigReload(
       const old = current;
       current = config;
       old.close();
+      onApplied?.(config);
     },
     log: g.log,
   });

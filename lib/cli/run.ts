@@ -15,9 +15,11 @@ import { configOption, insecureConfigOption } from "../config/flags.ts";
 import type { ConfigReloader } from "../config/reload.ts";
 import { addHookFlags, type CliConfigFlags } from "./config.ts";
 import { installShutdownSignals } from "./signals.ts";
-import { acquireStateLock, lockHolder, StateLockedError } from "./state_lock.ts";
+import { acquireStateLock, lockHolder, StateLockedError } from "../daemon/state_lock.ts";
 import type { Loaded } from "../config/load.ts";
 import type { LogFields } from "../log.ts";
+import type { ConfigReport } from "../status/model.ts";
+import { startDaemonStatus } from "./daemon_status.ts";
 import { DEFAULT_SCRIPTS_DIR, type ScriptsSettings } from "../../hooks/scripts.ts";
 
 /** Engine tuning flags shared by `run` and `once`. */
@@ -36,6 +38,8 @@ export interface DaemonOptions {
   onReactor?: (r: Reactor) => void;
   /** More fields for the startup line (config files, scripts directory). */
   startup?: LogFields;
+  /** Services beside the engine (the status socket), started before it, closed after it. */
+  beside?: (r: Reactor) => Promise<{ close(): Promise<void> } | undefined>;
 }
 
 /** Run the daemon until SIGTERM/SIGINT; drains and saves cursors. Returns the exit code. */
@@ -52,6 +56,7 @@ export async function runDaemon(g: Globals, o: DaemonOptions): Promise<number> {
   });
   o.onReactor?.(reactor);
   await Deno.mkdir(g.stateDir, { recursive: true, mode: 0o700 });
+  const beside = await o.beside?.(reactor);
   g.log.info("reactor started", {
     hosts: o.hosts.map((h) => h.id).join(","),
     hooks: o.hooks.map((h) => h.name).join(","),
@@ -66,6 +71,7 @@ export async function runDaemon(g: Globals, o: DaemonOptions): Promise<number> {
     await reactor.run(signals.stop.signal);
   } finally {
     signals.dispose();
+    await beside?.close();
   }
   g.log.info("reactor stopped", { ...reactor.stats });
   return 0;
@@ -116,6 +122,16 @@ export function runCommand(status: ExitStatus): Command {
     const lock = await acquireStateLock(g.stateDir);
     try {
       const { config, hooks } = await loadDaemonConfig(g, all);
+      const running: ConfigReport = {
+        files: [...config.files],
+        loadedAt: new Date().toISOString(),
+        reloads: 0,
+      };
+      const applied = (next: Loaded) => {
+        running.files = [...next.files];
+        running.loadedAt = new Date().toISOString();
+        running.reloads++;
+      };
       let reloader: ConfigReloader<DaemonConfig> | undefined;
       try {
         status.code = await runDaemon(g, {
@@ -123,7 +139,8 @@ export function runCommand(status: ExitStatus): Command {
           hosts: hostConnectors(g, config.hosts),
           engine: all,
           startup: await startupFields(config),
-          onReactor: (r) => reloader = startConfigReload(g, all, r, config),
+          onReactor: (r) => reloader = startConfigReload(g, all, r, config, applied),
+          beside: (r) => startDaemonStatus(g, r, () => ({ ...running })),
         });
       } finally {
         if (reloader) await reloader.close();

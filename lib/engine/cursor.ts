@@ -48,6 +48,12 @@ export class CursorTracker {
     return min ?? this.#newest;
   }
 
+  /** The newest event time seen (received, handled or not). */
+  get newest(): string | undefined {
+    return this.#newest;
+  }
+
+  /** Events received and not yet handled. */
   get inflight(): number {
     return this.#inflight.size;
   }

@@ -26,6 +26,12 @@ export interface HostStatus {
   lastEventAt?: number;
   lastError?: string;
   connectedAt?: number;
+  /** The resume point (exact timeNano of the oldest event not yet handled, or the newest). */
+  cursor?: string;
+  /** The newest event time received (exact timeNano). */
+  newestEvent?: string;
+  /** Events received and not yet handled (queued, running or waiting for a reconnect). */
+  inflight?: number;
 }
 
 /** An event whose handling waits for the next session (see {@link HostRuntime.deferred}). */

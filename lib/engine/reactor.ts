@@ -109,7 +109,12 @@ export class Reactor {
 
   /** Status of every host. */
   hostStatus(): HostStatus[] {
-    return this.#hosts.map((h) => ({ ...h.status }));
+    return this.#hosts.map((h) => ({
+      ...h.status,
+      cursor: h.tracker.cursor,
+      newestEvent: h.tracker.newest,
+      inflight: h.tracker.inflight,
+    }));
   }
 
   /** Queued or running container tasks. */
