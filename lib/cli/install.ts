@@ -5,14 +5,15 @@
  * @module
  */
 import { Command, type CommandUnknownOpts } from "commander";
-import { install, uninstall, unitFor } from "../../install.ts";
+import { install, launcherWarnings, reactorLauncher, uninstall, unitFor } from "../../install.ts";
+import { configOption } from "../config/flags.ts";
 import { exec } from "../exec/run.ts";
 import type { ExitStatus } from "./exit.ts";
 import { type GlobalFlags, resolveGlobals } from "./globals.ts";
 
 /** Flags `install` forwards to `reactor run`. */
 interface PassFlags {
-  config?: string;
+  config?: readonly string[];
   scriptsDir?: string;
   labelPrefix?: string;
   hostRoutes?: string;
@@ -32,7 +33,7 @@ export function runArgsFor(f: PassFlags & GlobalFlags, extra: readonly string[] 
   pass("--log-level", f.logLevel);
   pass("--log-format", f.logFormat);
   pass("--host", f.host);
-  pass("--config", f.config);
+  for (const c of f.config ?? []) pass("--config", absolutePath(c));
   pass("--scripts-dir", f.scriptsDir);
   pass("--label-prefix", f.labelPrefix);
   pass("--host-routes", f.hostRoutes);
@@ -42,6 +43,11 @@ export function runArgsFor(f: PassFlags & GlobalFlags, extra: readonly string[] 
   pass("--handler-timeout", f.handlerTimeout);
   pass("--drain-timeout", f.drainTimeout);
   return [...a, ...extra];
+}
+
+/** A path as the unit needs it: absolute (systemd runs reactor from /, or the checkout). */
+function absolutePath(p: string): string {
+  return p.startsWith("/") ? p : `${Deno.cwd()}/${p.replace(/^\.\//, "")}`;
 }
 
 function print(lines: string[]): void {
@@ -58,7 +64,12 @@ export function installCommand(status: ExitStatus): CommandUnknownOpts {
     .argument("[runArgs...]", "extra flags for `reactor run` (after --)")
     .option("--print", "write the unit to stdout and change nothing")
     .option("--unit-dir <dir>", "where to write reactor.service (default /etc/systemd/system)")
-    .option("--config <file>", "config file passed to `reactor run`")
+    .addOption(configOption())
+    .option("--deno <path>", "from a checkout: the deno binary the unit runs (default: this one)")
+    .option(
+      "--workdir <dir>",
+      "from a checkout: the checkout the unit runs main.ts from (default: this one)",
+    )
     .option("--scripts-dir <dir>", "passed to `reactor run` (created if missing)")
     .option("--label-prefix <prefix>", "passed to `reactor run`")
     .option("--host-routes <policy>", "passed to `reactor run`")
@@ -71,12 +82,20 @@ export function installCommand(status: ExitStatus): CommandUnknownOpts {
     const all = c.optsWithGlobals() as GlobalFlags & PassFlags & {
       print?: boolean;
       unitDir?: string;
+      deno?: string;
+      workdir?: string;
     };
     const g = resolveGlobals(all);
     const args = runArgsFor(all, runArgs);
+    const launcher = { deno: all.deno, workdir: all.workdir };
     if (all.print) {
+      // the unit on stdout, what is fragile about it on stderr
+      for (const w of launcherWarnings(reactorLauncher(undefined, undefined, launcher))) {
+        // deno-lint-ignore no-console
+        console.error(`warning: ${w}`);
+      }
       // deno-lint-ignore no-console
-      console.log(unitFor({ stateDir: g.stateDir, runArgs: args }).trimEnd());
+      console.log(unitFor({ stateDir: g.stateDir, runArgs: args, launcher }).trimEnd());
       return;
     }
     const r = await install({
@@ -85,6 +104,7 @@ export function installCommand(status: ExitStatus): CommandUnknownOpts {
       stateDir: g.stateDir,
       runArgs: args,
       scriptsDir: all.scriptsDir ?? "/etc/reactor/scripts",
+      launcher,
     });
     print(r.messages);
     status.code = 0;

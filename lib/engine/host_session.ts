@@ -36,6 +36,12 @@ export interface SessionOptions {
   healthyMs?: number;
   /** Least time between two "Host unavailable" warnings with the same reason (default 15 s). */
   retryWarnMs?: number;
+  /** Start from this exact timeNano when there is no cursor yet (`reactor events --since`). */
+  since?: string;
+  /** Stop once the engine closed the stream past this exact timeNano (`events --until`). */
+  until?: string;
+  /** Engine-side event filters (`events --filter`), as the Engine API takes them. */
+  filters?: Record<string, string[]>;
 }
 
 /** Default least time between two identical "Host unavailable" warnings. */
@@ -127,6 +133,7 @@ export async function runHostSession(
     if (warning) log.warn(warning);
   }
   o.inventory.addHost(h.id);
+  if (o.since !== undefined && h.tracker.cursor === undefined) h.tracker.observe(o.since);
   const backoff = new Backoff(o.backoff);
   const retryLog = new RetryLog(o.retryWarnMs ?? RETRY_WARN_MS);
   while (!signal.aborted) {
@@ -148,6 +155,8 @@ export async function runHostSession(
       const cursor = h.tracker.cursor;
       const events = await client.events({
         since: cursor ? nanoToSince(cursor) : undefined,
+        until: o.until ? nanoToSince(o.until) : undefined,
+        filters: o.filters,
         signal: sessionSignal,
         onInvalid: (err) => log.warn(errorMessage(err)),
       });
@@ -178,6 +187,9 @@ export async function runHostSession(
       // (and never let its late failure go unhandled).
       reading.catch(() => {});
       await Promise.race([reading, aborted(sessionSignal)]);
+      if (o.until !== undefined && BigInt(nowNano()) >= BigInt(o.until) && !signal.aborted) {
+        break; // the engine closed the stream at --until: this host is done
+      }
       if (!signal.aborted) log.warn("Event stream ended; reconnecting");
     } catch (err) {
       if (signal.aborted) break;
