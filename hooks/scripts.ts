@@ -206,7 +206,7 @@ export function scriptsHook(opts: ScriptsHookOptions = {}): Hook {
           detail: `${timeoutMs} ms`,
         });
       }
-      log.info("Script finished", { code: r.code, ms: Math.round(r.durationMs) });
+      log.info("Script finished", { code: r.code, durationMs: Math.round(r.durationMs) });
     },
   };
 }

@@ -267,3 +267,13 @@ MATCH  hook     scripts
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("runSimulate() asks for one event when given several lines of them", async () => {
+  const err = await runSimulate(flags(), { readStdin: () => Promise.resolve(`${LINE}\n${LINE}\n`) })
+    .catch((e) => e);
+  assert.ok(err instanceof ConfigError);
+  assert.equal(
+    err.problems[0],
+    "-: holds 2 events, one per line — pass one (e.g. `… | tail -n 1`)",
+  );
+});

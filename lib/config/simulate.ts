@@ -25,6 +25,12 @@ export interface SimulationRow {
 /** Parse an event file (Engine JSON, one object, pretty-printed or not). */
 export function parseEventText(text: string, hostId: string, file = "event"): ReactorEvent {
   const t = text.trim();
+  const lines = t.split("\n").map((l) => l.trim()).filter(Boolean);
+  if (lines.length > 1 && lines.every((l) => l.startsWith("{") && l.endsWith("}"))) {
+    throw new ConfigError([
+      `${file}: holds ${lines.length} events, one per line — pass one (e.g. \`… | tail -n 1\`)`,
+    ]);
+  }
   try {
     const ev = parseEvent(t, hostId);
     // A pretty-printed file is re-serialized compactly for %%payload%%.
