@@ -236,3 +236,30 @@ Deno.test("YAML rules may share settings through x- keys, anchors and merge keys
   );
   assert.deepEqual([a?.timeoutMs, a?.retries, b?.timeoutMs, b?.retries], [5000, 2, 5000, 0]);
 });
+
+Deno.test("ruleHook() logs the program's stdout at info and stderr at warn, like a script", async () => {
+  const [rule] = rules(
+    `events_reactor:\n  talk:\n    run: ["sh", "-c", "echo said-out; echo said-err >&2"]\n`,
+  );
+  const { exec } = await import("../exec/run.ts");
+  const lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
+  const log = {
+    debug: (message: string, fields?: Record<string, unknown>) =>
+      lines.push({ level: "debug", message, fields }),
+    info: (message: string, fields?: Record<string, unknown>) =>
+      lines.push({ level: "info", message, fields }),
+    warn: (message: string, fields?: Record<string, unknown>) =>
+      lines.push({ level: "warn", message, fields }),
+    error: (message: string, fields?: Record<string, unknown>) =>
+      lines.push({ level: "error", message, fields }),
+    child: () => log,
+  };
+  await ruleHook(rule!).handle({ ...ctx(exec), log });
+  assert.deepEqual(
+    lines.filter((l) => l.message.startsWith("said-")).map((l) => [l.level, l.message]),
+    [["info", "said-out"], ["warn", "said-err"]],
+  );
+  const ran = lines.find((l) => l.message === "Rule ran")!;
+  assert.equal(ran.level, "info");
+  assert.equal(ran.fields?.["cmd"], "sh -c 'echo said-out; echo said-err >&2'");
+});
