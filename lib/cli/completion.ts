@@ -140,7 +140,10 @@ function zshFlag(f: FlagSpec): string[] {
 /** A zsh completion script (save as `_reactor` in `$fpath`, or `source <(…)`). */
 export function zshCompletion(s: CompletionSpec): string {
   const fn = `_${s.program.replace(/\W/g, "_")}`;
-  const commands = s.commands.map((c) => `    '${c.name}:${zshEscape(c.description)}'`);
+  // _describe splits "name:description" at the first colon: the description keeps its own
+  const commands = s.commands.map((c) =>
+    `    '${c.name}:${c.description.replaceAll("'", "'\\''")}'`
+  );
   const cases = s.commands.map((c) =>
     c.name === "completion"
       ? `        completion) _arguments '1:shell:(${SHELLS.join(" ")})' ;;`
