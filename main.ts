@@ -28,7 +28,7 @@ export function buildProgram(status = exitStatus()): Command {
   const program = new Command()
     .name("reactor")
     .description("React to Docker events: label networking, scripts, rules and typed handlers")
-    .option("--log-level <level>", "trace|debug|info|warn|error (default info)")
+    .option("--log-level <level>", "trace|debug|info|warn|error|fatal (default info)")
     .option("--log-format <format>", "text|json (default text)")
     .option("--state-dir <dir>", "cursor and state directory (default /var/lib/reactor as root)")
     .option("-H, --host <url>", "Docker host: unix:///path, tcp://h:p, https://h:p, ssh://u@h")
