@@ -52,6 +52,7 @@ export function fakeRuntime(hostIds: string[] = ["h1"]): FakeRuntime {
         received: 0,
         duplicates: 0,
         handled: 0,
+        resynced: 0,
         hookRuns: 0,
         failures: 0,
         synthetic: 0,

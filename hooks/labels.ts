@@ -24,6 +24,8 @@ import {
   ReactorError,
 } from "../lib/errors.ts";
 import { ensureIp } from "../lib/net/idempotent.ts";
+import { shellQuote } from "../lib/exec/shell_quote.ts";
+import { planLabels } from "./labels_plan.ts";
 import { ip, type Netns } from "../lib/net/ip.ts";
 import { parseLabelValue } from "../lib/net/label_parse.ts";
 import { NetnsGoneError } from "../lib/net/nsenter.ts";
@@ -139,7 +141,7 @@ export function labelsHook(opts: LabelsHookOptions): Hook & { readonly stats: La
         container: c.name,
         label,
         part: text,
-        ...(argv ? { argv: [...argv] } : {}),
+        ...(argv ? { cmd: shellQuote(argv) } : {}),
       });
     };
 
@@ -170,7 +172,10 @@ export function labelsHook(opts: LabelsHookOptions): Hook & { readonly stats: La
         try {
           const r = await ensureIp(cmd, { ...run, timeoutMs });
           note(r.outcome);
-          ctx.log.debug(`Label ${label} part ${r.outcome}`, { container: c.name, argv: cmd.argv });
+          ctx.log.debug(`Label ${label} part ${r.outcome}`, {
+            container: c.name,
+            cmd: shellQuote(cmd.argv),
+          });
         } catch (err) {
           if (err instanceof NetnsGoneError) {
             stats.gone++;
@@ -226,8 +231,13 @@ export function labelsHook(opts: LabelsHookOptions): Hook & { readonly stats: La
               await store.forget(c.hostId, c.id, route);
               ctx.log.info(
                 "Host route already present and not added by reactor: it will be left in place when the container stops",
-                { container: c.name, argv: cmd.argv },
+                { container: c.name, route: part.argv.slice(1).join(" ") },
               );
+            } else {
+              ctx.log.info(hostRouteMessage(verb, r.outcome, cmd.argv), {
+                container: c.name,
+                route: part.argv.slice(1).join(" "),
+              });
             }
           } catch (err) {
             if (adds && !wasMine) await store.forget(c.hostId, c.id, route);
@@ -277,14 +287,19 @@ export function labelsHook(opts: LabelsHookOptions): Hook & { readonly stats: La
         const res = await ensureIp(cmd, { exec, timeoutMs: opts.ipTimeoutMs ?? 10_000 });
         await store.forget(hostId, containerId, r);
         stats.removed++;
-        log.info(`Removed host route (${res.outcome})`, { container: name, argv: cmd.argv });
+        log.info(
+          res.outcome === "absent"
+            ? `Host route already gone: ${shellQuote(cmd.argv)}`
+            : `Host route removed: ${shellQuote(cmd.argv)}`,
+          { container: name, route: r.del.slice(1).join(" ") },
+        );
       } catch (err) {
         failed++;
         stats.failed++;
         log.error(`Cannot remove host route: ${describe(err)}`, {
           container: name,
           label: keys.hostRoute,
-          argv: cmd.argv,
+          cmd: shellQuote(cmd.argv),
         });
       }
     }
@@ -348,11 +363,24 @@ export function labelsHook(opts: LabelsHookOptions): Hook & { readonly stats: La
         }
       }
     },
+    plan: (ctx) => planLabels(ctx, { keys, policy, store }),
     async resync(ctx: HandlerContext): Promise<void> {
       if (ctx.host.local) await sweep(ctx);
       await apply(ctx);
     },
   };
+}
+
+/** The info line for a host-route change (`Host route added: ip route add …`). */
+function hostRouteMessage(verb: string, outcome: string, argv: readonly string[]): string {
+  const what = verb === "del" || verb === "delete"
+    ? outcome === "absent" ? "already absent" : "removed"
+    : outcome === "present"
+    ? "already present"
+    : verb === "replace"
+    ? "replaced"
+    : "added";
+  return `Host route ${what}: ${shellQuote(argv)}`;
 }
 
 function describe(err: unknown): string {

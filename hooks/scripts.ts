@@ -12,7 +12,8 @@
  * @module
  */
 import { dirname } from "node:path";
-import type { HandlerContext, Hook } from "../lib/engine/hook.ts";
+import type { HandlerContext, Hook, PlanContext, PlannedStep } from "../lib/engine/hook.ts";
+import { humanDuration } from "../lib/log.ts";
 import type { ContainerInfo, ReactorEvent } from "../lib/reactor.d.ts";
 import { eventToJson } from "../lib/docker/normalize.ts";
 import { CommandError, ReactorError } from "../lib/errors.ts";
@@ -160,6 +161,27 @@ export function scriptsHook(opts: ScriptsHookOptions = {}): Hook {
         return false;
       }
     },
+    async plan(ctx: PlanContext): Promise<PlannedStep[]> {
+      const name = ctx.container?.name ?? ctx.event.actor.attributes["name"] ?? "";
+      const path = scriptPath(dir, ctx.event.action, name);
+      const st = path ? await Deno.stat(path).catch(() => undefined) : undefined;
+      if (!path || !st?.isFile) return [];
+      if (st.mode === null || (st.mode & 0o111) === 0) {
+        return [{ note: `${path} is not executable: it would be skipped` }];
+      }
+      const steps: PlannedStep[] = [{
+        argv: [path],
+        env: scriptEnv(ctx, name),
+        cwd: dir,
+        note: `stdin: the event as JSON; killed after ${humanDuration(timeoutMs)}`,
+      }];
+      const unsafe = await scriptSafetyProblem(path, { insecure: opts.insecure, uid: uid ?? -1 });
+      if (unsafe) steps.push({ warning: unsafe });
+      if (!ctx.container?.primaryIp) {
+        steps.push({ warning: "REACTOR_CONTAINER_IP is empty (no container details, or no IPv4)" });
+      }
+      return steps;
+    },
     async handle(ctx: HandlerContext): Promise<void> {
       const name = ctx.container?.name ?? ctx.event.actor.attributes["name"] ?? "";
       const path = scriptPath(dir, ctx.event.action, name);
@@ -181,16 +203,30 @@ export function scriptsHook(opts: ScriptsHookOptions = {}): Hook {
       // timeout(1) runs the script in its own process group and signals the whole group, so
       // background children holding stdout open cannot outlive the timeout (exec() alone only
       // kills its direct child). exec()'s own timeout stays as a backstop.
-      const r = await ctx.exec(scriptArgv(path, timeoutMs), {
-        env: scriptEnv(ctx, name),
-        stdin: eventToJson(ctx.event) + "\n",
-        timeoutMs: timeoutMs + 4_000,
-        signal: ctx.signal,
-        cwd: dir,
-        okCodes: [0, TIMEOUT_EXIT],
-        onLine: (stream, line) =>
-          stream === "stdout" ? log.info(line, { stream }) : log.warn(line, { stream }),
-      });
+      let r;
+      try {
+        r = await ctx.exec(scriptArgv(path, timeoutMs), {
+          env: scriptEnv(ctx, name),
+          stdin: eventToJson(ctx.event) + "\n",
+          timeoutMs: timeoutMs + 4_000,
+          signal: ctx.signal,
+          cwd: dir,
+          okCodes: [0, TIMEOUT_EXIT],
+          onLine: (stream, line) =>
+            stream === "stdout" ? log.info(line, { stream }) : log.warn(line, { stream }),
+        });
+      } catch (err) {
+        // report the script, not the timeout(1) wrapper it runs under
+        if (!(err instanceof CommandError)) throw err;
+        throw new CommandError({
+          argv: [path],
+          code: err.code,
+          stderr: err.stderr,
+          stdout: err.stdout,
+          reason: err.reason,
+          detail: err.reason === "timeout" ? `${timeoutMs} ms` : undefined,
+        });
+      }
       if (r.code === TIMEOUT_EXIT) {
         throw new CommandError({
           argv: [path],
@@ -200,7 +236,7 @@ export function scriptsHook(opts: ScriptsHookOptions = {}): Hook {
           detail: `${timeoutMs} ms`,
         });
       }
-      log.info("Script finished", { code: r.code, ms: Math.round(r.durationMs) });
+      log.info("Script finished", { code: r.code, durationMs: Math.round(r.durationMs) });
     },
   };
 }

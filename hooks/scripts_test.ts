@@ -92,3 +92,43 @@ Deno.test("scriptSafetyProblem() refuses a script in a dir others can write (as 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("scriptsHook() reports a failing script by its own path, not the timeout(1) wrapper", async () => {
+  const { scriptsHook } = await import("./scripts.ts");
+  const { exec } = await import("../lib/exec/run.ts");
+  const { CommandError } = await import("../lib/errors.ts");
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/start.web`, "#!/bin/sh\necho boom >&2\nexit 3\n");
+    await Deno.chmod(`${dir}/start.web`, 0o755);
+    const h = scriptsHook({ scriptsDir: dir, insecure: true });
+    const event = {
+      hostId: "default",
+      type: "container",
+      action: "start",
+      rawAction: "start",
+      actor: { id: "c1", attributes: { name: "web" } },
+      scope: "local",
+      time: 0,
+      timeNano: "0",
+      synthetic: false,
+      raw: "",
+    };
+    const noop = () => {};
+    const log = { debug: noop, info: noop, warn: noop, error: noop, child: () => log };
+    const err = await h.handle({
+      event,
+      container: undefined,
+      host: { id: "default", name: "x", rootless: false, local: true } as never,
+      log,
+      signal: new AbortController().signal,
+      exec,
+      movedOn: false,
+    }).catch((e) => e);
+    assert.ok(err instanceof CommandError);
+    assert.deepEqual(err.argv, [`${dir}/start.web`]);
+    assert.equal(err.message, `Command \`${dir}/start.web\` exited with code 3: boom`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

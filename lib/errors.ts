@@ -5,6 +5,8 @@
  * @module
  */
 
+import { shellQuote } from "./exec/shell_quote.ts";
+
 /** Base class: `exitCode` is what `main.ts` exits with when this error reaches it. */
 export class ReactorError extends Error {
   /** Process exit code used by `main.ts`. */
@@ -93,7 +95,7 @@ export class CommandError extends ReactorError {
       detail?: string;
     },
   ) {
-    const cmd = JSON.stringify(init.argv);
+    const cmd = `\`${shellQuote(init.argv)}\``;
     const tail = oneLine(init.stderr || init.stdout || "");
     let msg: string;
     switch (init.reason) {

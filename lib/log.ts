@@ -37,15 +37,71 @@ export function formatJson(record: LogRecord): string {
   return JSON.stringify(out, (_k, v) => typeof v === "bigint" ? v.toString() : v) + "\n";
 }
 
-/** Render one record as a human line: `time LEVEL message key=value …` (exported for tests). */
-export function formatText(record: LogRecord): string {
-  const lvl = (record.level === "warning" ? "warn" : record.level).toUpperCase().padEnd(5);
+/** Options of {@link formatText}. */
+export interface TextOptions {
+  /** ANSI colours for the level (only on a terminal, never with `NO_COLOR`). */
+  color?: boolean;
+}
+
+const COLORS: Record<string, string> = {
+  trace: "\x1b[90m",
+  debug: "\x1b[90m",
+  info: "\x1b[36m",
+  warning: "\x1b[33m",
+  error: "\x1b[31m",
+  fatal: "\x1b[1;31m",
+};
+const DIM = "\x1b[2m";
+const RESET = "\x1b[0m";
+
+/**
+ * Render one record as a human line: `2026-05-04 10:11:12.345 INFO  message key=value …` in
+ * local time. Durations (`…Ms` fields) read `delay=4.2s`, nanosecond cursors read as times, and
+ * values with spaces or quotes are double-quoted (exported for tests).
+ */
+export function formatText(record: LogRecord, opts: TextOptions = {}): string {
+  const name = (record.level === "warning" ? "warn" : record.level).toUpperCase().padEnd(5);
+  const lvl = opts.color ? `${COLORS[record.level] ?? ""}${name}${RESET}` : name;
   const fields = Object.entries(record.properties)
     .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k}=${textValue(v)}`)
+    .map(([k, v]) => {
+      const [key, value] = textField(k, v);
+      return opts.color ? `${DIM}${key}=${RESET}${value}` : `${key}=${value}`;
+    })
     .join(" ");
-  const time = new Date(record.timestamp).toISOString();
+  const time = localTime(record.timestamp);
   return `${time} ${lvl} ${renderMessage(record)}${fields ? ` ${fields}` : ""}\n`;
+}
+
+/** `2026-05-04 10:11:12.345` in local time. */
+export function localTime(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number, w = 2) => String(n).padStart(w, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${
+    p(d.getMinutes())
+  }:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}
+
+/** A duration for people: `250ms`, `4.2s`, `2m30s`, `1h5m`. */
+export function humanDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(Math.round(ms / 100) / 10).toString()}s`;
+  const s = Math.round(ms / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60 ? `${s % 60}s` : ""}`;
+  const m = Math.round(s / 60);
+  return `${Math.floor(m / 60)}h${m % 60 ? `${m % 60}m` : ""}`;
+}
+
+const NANO_TIME_KEYS = new Set(["since", "until", "timeNano", "cursor"]);
+
+function textField(k: string, v: unknown): [string, string] {
+  if (typeof v === "number" && /[a-z]Ms$/.test(k) && Number.isFinite(v)) {
+    return [k.slice(0, -2), humanDuration(v)];
+  }
+  if (NANO_TIME_KEYS.has(k) && typeof v === "string" && /^\d{19}$/.test(v)) {
+    return [k, textValue(localTime(Number(BigInt(v) / 1_000_000n)))];
+  }
+  return [k, textValue(v)];
 }
 
 function textValue(v: unknown): string {
@@ -58,6 +114,17 @@ function textValue(v: unknown): string {
 
 function renderMessage(record: LogRecord): string {
   return record.message.map((p) => typeof p === "string" ? p : JSON.stringify(p)).join("");
+}
+
+/**
+ * Colours for text logs: only when stderr is a terminal, and never when `NO_COLOR` is set to
+ * anything but "" (https://no-color.org).
+ */
+export function useColor(
+  env: { get(k: string): string | undefined } = Deno.env,
+  isTerminal: () => boolean = () => Deno.stderr.isTerminal(),
+): boolean {
+  return !env.get("NO_COLOR") && isTerminal();
 }
 
 /** Where records go; tests may capture them. */
@@ -74,9 +141,10 @@ function stderrWriter(line: string): void {
 
 /** Configure the process-wide logger. Safe to call again (reconfigures). */
 export function setupLogging(
-  opts: { level?: LogLevel; format?: LogFormat; writer?: LogWriter } = {},
+  opts: { level?: LogLevel; format?: LogFormat; writer?: LogWriter; color?: boolean } = {},
 ): void {
-  const format = opts.format === "json" ? formatJson : formatText;
+  const text = { color: !!opts.color };
+  const format = opts.format === "json" ? formatJson : (r: LogRecord) => formatText(r, text);
   const writer = opts.writer ?? stderrWriter;
   resetSync();
   configureSync({

@@ -17,16 +17,19 @@ async function reactor(args: string[], env: Record<string, string> = {}) {
 Deno.test("bad flags get a one-line error and exit 2", async () => {
   const r = await reactor(["run", "--no-such-flag"]);
   assert.equal(r.code, 2);
-  assert.equal(r.out.trim(), "error: unknown option '--no-such-flag'");
+  assert.equal(r.out.trim(), "error: unknown option '--no-such-flag'\nSee 'reactor run --help'.");
   const lvl = await reactor(["--log-level", "loud", "once"]);
   assert.equal(lvl.code, 2);
   assert.equal(
     lvl.out.trim(),
-    'reactor: Invalid --log-level "loud": use trace, debug, info, warn, error or fatal',
+    "reactor: Invalid --log-level \"loud\": use trace, debug, info, warn, error or fatal\nSee 'reactor once --help'.",
   );
   const fmt = await reactor(["--log-format", "xml", "events"]);
   assert.equal(fmt.code, 2);
-  assert.match(fmt.out, /^reactor: Invalid --log-format "xml": use text or json\n$/);
+  assert.match(
+    fmt.out,
+    /^reactor: Invalid --log-format "xml": use text or json\nSee 'reactor events --help'\.\n$/,
+  );
   const conc = await reactor(["-H", d.host, "once", "--concurrency", "0"]);
   assert.equal(conc.code, 2);
   assert.match(conc.out, /Invalid --concurrency "0": use a whole number >= 1/);

@@ -76,9 +76,12 @@ Deno.test("reactor init writes files that reactor check accepts; simulate prints
     assert.equal(sim.code, 0, sim.out);
     assert.match(
       sim.out,
-      /MATCH {2}rule {5}Update Sentry Relay configuration\n {9}argv: \["docker-paas-propagate-sentry-relay",""\]/,
+      /MATCH {2}rule {5}Update Sentry Relay configuration\n {9}\$ docker-paas-propagate-sentry-relay ''\n/,
     );
-    assert.match(sim.out, /MATCH {2}handler {2}onStart {2}\(runs with --execute\)/);
+    assert.match(
+      sim.out,
+      /MATCH {2}handler {2}onStart\n {9}# a TypeScript function: runs only with --execute\n/,
+    );
     assert.match(sim.out, /nothing was executed/);
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -164,12 +164,7 @@ Deno.test("labels and scripts hooks against a real dockerd", async (t) => {
         const e = errors[0]!;
         assert.equal(e.fields["container"], "lab-m");
         assert.equal(e.fields["label"], "docker-events.route");
-        assert.deepEqual((e.fields["argv"] as string[]).slice(-4), [
-          "ip",
-          "route",
-          "replace",
-          "nonsense-here",
-        ]);
+        assert.equal(e.fields["cmd"], "ip route replace nonsense-here");
         assert.match(e.message, /exit \d+: .+/, "the message carries ip's stderr");
       },
     );
@@ -289,14 +284,7 @@ Deno.test("labels and scripts hooks against a real dockerd", async (t) => {
         [],
       );
       const err = ctx.log.records.find((r) => r.level === "error")!;
-      assert.deepEqual(err.fields["argv"], [
-        "ip",
-        "route",
-        "add",
-        `10.247.${N}.0/24`,
-        "dev",
-        `rxnope${N}`,
-      ]);
+      assert.equal(err.fields["cmd"], `ip route add 10.247.${N}.0/24 dev rxnope${N}`);
     });
 
     await t.step("the host-route policy refuses and counts, label policy allows", async () => {

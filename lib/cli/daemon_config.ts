@@ -54,7 +54,10 @@ export function startConfigReload(
   flags: CliConfigFlags & { watchConfig?: boolean },
   reactor: Pick<Reactor, "setHooks">,
   initial: Loaded,
-  shared: DaemonShared = {},
+  shared: DaemonShared & {
+    /** Told about each config that went live (for `reactor status`). */
+    onApplied?: (config: Loaded) => void;
+  } = {},
 ): ConfigReloader<DaemonConfig> {
   const dockerOf = (c: Loaded) => JSON.stringify(c.docker?.value ?? null);
   let current = initial;
@@ -71,6 +74,7 @@ export function startConfigReload(
       const old = current;
       current = config;
       old.close();
+      shared.onApplied?.(config);
     },
     log: g.log,
   });

@@ -1,5 +1,7 @@
 /**
- * `reactor events [--json]`: tail normalized events from every host.
+ * `reactor events [--json|--raw] [--since T] [--until T] [--filter k=v]…`: tail normalized
+ * events from every host, like `docker events` (with `--until` it exits once every host's stream
+ * reached that time).
  *
  * @module
  */
@@ -12,6 +14,7 @@ import { type GlobalFlags, hostConnectors, resolveGlobals } from "./globals.ts";
 import { installShutdownSignals } from "./signals.ts";
 import { configOption, insecureConfigOption } from "../config/flags.ts";
 import { loadCliConfig } from "./config.ts";
+import { parseEventFilters, parseEventTime } from "./event_flags.ts";
 
 /** One human line for an event. */
 export function formatEventLine(ev: ReactorEvent): string {
@@ -47,10 +50,21 @@ export function eventsCommand(status: ExitStatus): CommandUnknownOpts {
     .description("tail normalized events from every host")
     .option("--json", "one JSON object per line")
     .option("--raw", "print the Engine's JSON as received")
+    .option("--since <time>", "show events since a Unix timestamp, date or duration ago (10m)")
+    .option("--until <time>", "stream events until this time, then exit (same formats)")
+    .option(
+      "--filter <key=value>",
+      "filter like docker events: type, event, container, image, label, network, volume, … (repeatable)",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .addOption(configOption())
     .addOption(insecureConfigOption());
   cmd.action(async (opts, c) => {
     const g = resolveGlobals(c.optsWithGlobals() as GlobalFlags);
+    const now = Date.now();
+    const since = opts.since === undefined ? undefined : parseEventTime("--since", opts.since, now);
+    const until = opts.until === undefined ? undefined : parseEventTime("--until", opts.until, now);
+    const filters = opts.filter?.length ? parseEventFilters(opts.filter) : undefined;
     const cfg = await loadCliConfig(g, opts);
     cfg.close();
     const enc = new TextEncoder();
@@ -63,6 +77,9 @@ export function eventsCommand(status: ExitStatus): CommandUnknownOpts {
       log: g.log,
       persist: false,
       resync: false,
+      since,
+      until,
+      filters,
       tap: (ev) =>
         write(opts.raw ? eventToJson(ev) : opts.json ? formatEventJson(ev) : formatEventLine(ev)),
     });

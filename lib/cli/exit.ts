@@ -7,6 +7,8 @@
 /** Mutable exit status a command sets; `main.ts` exits with it. */
 export interface ExitStatus {
   code: number;
+  /** The command that ran (for the "See 'reactor <command> --help'." hint). */
+  command?: string;
 }
 
 /** A fresh status (0). */

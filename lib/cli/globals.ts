@@ -15,6 +15,7 @@ import {
   type LogLevel,
   parseLogLevel,
   setupLogging,
+  useColor,
 } from "../log.ts";
 
 /** Raw global option values as commander parses them. */
@@ -52,7 +53,7 @@ export function resolveGlobals(
   if (fmt !== "text" && fmt !== "json") {
     throw new UsageError(`Invalid --log-format "${fmt}": use text or json`);
   }
-  setupLogging({ level: logLevel, format: fmt });
+  setupLogging({ level: logLevel, format: fmt, color: fmt === "text" && useColor(env) });
   return {
     log: getLog(),
     logLevel,

@@ -5,16 +5,24 @@
  * @module
  */
 import { Command, type CommandUnknownOpts } from "commander";
-import { install, type InstallPlugin, uninstall, unitFor } from "../../install.ts";
+import {
+  install,
+  type InstallPlugin,
+  launcherWarnings,
+  reactorLauncher,
+  uninstall,
+  unitFor,
+} from "../../install.ts";
+import { configOption } from "../config/flags.ts";
 import { UsageError } from "../errors.ts";
-import { exec } from "../exec/run.ts";
 import { DEFAULT_L2VLAN_SOCKET, DEFAULT_L2VLAN_STATE_DIR } from "../plugin/l2vlan/serve.ts";
+import { exec } from "../exec/run.ts";
 import type { ExitStatus } from "./exit.ts";
 import { type GlobalFlags, resolveGlobals } from "./globals.ts";
 
 /** Flags `install` forwards to `reactor run`. */
 interface PassFlags {
-  config?: string;
+  config?: readonly string[];
   scriptsDir?: string;
   labelPrefix?: string;
   hostRoutes?: string;
@@ -34,7 +42,7 @@ export function runArgsFor(f: PassFlags & GlobalFlags, extra: readonly string[] 
   pass("--log-level", f.logLevel);
   pass("--log-format", f.logFormat);
   pass("--host", f.host);
-  pass("--config", f.config);
+  for (const c of f.config ?? []) pass("--config", absolutePath(c));
   pass("--scripts-dir", f.scriptsDir);
   pass("--label-prefix", f.labelPrefix);
   pass("--host-routes", f.hostRoutes);
@@ -44,6 +52,11 @@ export function runArgsFor(f: PassFlags & GlobalFlags, extra: readonly string[] 
   pass("--handler-timeout", f.handlerTimeout);
   pass("--drain-timeout", f.drainTimeout);
   return [...a, ...extra];
+}
+
+/** A path as the unit needs it: absolute (systemd runs reactor from /, or the checkout). */
+function absolutePath(p: string): string {
+  return p.startsWith("/") ? p : `${Deno.cwd()}/${p.replace(/^\.\//, "")}`;
 }
 
 /** `--plugin` value, checked. */
@@ -87,7 +100,12 @@ export function installCommand(status: ExitStatus): CommandUnknownOpts {
       "--socket <path>",
       `with --plugin: the plugin socket (default ${DEFAULT_L2VLAN_SOCKET})`,
     )
-    .option("--config <file>", "config file passed to `reactor run`")
+    .addOption(configOption())
+    .option("--deno <path>", "from a checkout: the deno binary the unit runs (default: this one)")
+    .option(
+      "--workdir <dir>",
+      "from a checkout: the checkout the unit runs main.ts from (default: this one)",
+    )
     .option("--scripts-dir <dir>", "passed to `reactor run` (created if missing)")
     .option("--label-prefix <prefix>", "passed to `reactor run`")
     .option("--host-routes <policy>", "passed to `reactor run`")
@@ -100,6 +118,8 @@ export function installCommand(status: ExitStatus): CommandUnknownOpts {
     const all = c.optsWithGlobals() as GlobalFlags & PassFlags & {
       print?: boolean;
       unitDir?: string;
+      deno?: string;
+      workdir?: string;
       plugin?: string;
       socket?: string;
     };
@@ -109,9 +129,15 @@ export function installCommand(status: ExitStatus): CommandUnknownOpts {
     const args = plugin ? pluginArgsFor(all, runArgs) : runArgsFor(all, runArgs);
     // The plugin keeps its own state dir unless --state-dir names one.
     const stateDir = plugin ? all.stateDir ?? DEFAULT_L2VLAN_STATE_DIR : g.stateDir;
+    const launcher = { deno: all.deno, workdir: all.workdir };
     if (all.print) {
+      // the unit on stdout, what is fragile about it on stderr
+      for (const w of launcherWarnings(reactorLauncher(undefined, undefined, launcher))) {
+        // deno-lint-ignore no-console
+        console.error(`warning: ${w}`);
+      }
       // deno-lint-ignore no-console
-      console.log(unitFor({ stateDir, runArgs: args, plugin }).trimEnd());
+      console.log(unitFor({ stateDir, runArgs: args, launcher, plugin }).trimEnd());
       return;
     }
     const r = await install({
@@ -121,6 +147,7 @@ export function installCommand(status: ExitStatus): CommandUnknownOpts {
       runArgs: args,
       plugin,
       scriptsDir: plugin ? undefined : all.scriptsDir ?? "/etc/reactor/scripts",
+      launcher,
     });
     print(r.messages);
     status.code = 0;
@@ -133,8 +160,8 @@ export function uninstallCommand(status: ExitStatus): CommandUnknownOpts {
   const cmd = new Command("uninstall")
     .description("stop, disable and remove the systemd unit; keeps the state unless --purge")
     .option("--unit-dir <dir>", "where reactor.service is (default /etc/systemd/system)")
-    .option("--plugin <name>", "remove reactor-<name>.service instead (l2vlan)")
-    .option("--purge", "also delete the state directory");
+    .option("--purge", "also delete the state directory")
+    .option("--plugin <name>", "remove reactor-<name>.service instead (l2vlan)");
   cmd.action(async (_opts, c) => {
     const all = c.optsWithGlobals() as GlobalFlags & {
       unitDir?: string;
@@ -147,8 +174,8 @@ export function uninstallCommand(status: ExitStatus): CommandUnknownOpts {
       exec,
       unitDir: all.unitDir,
       stateDir: plugin ? all.stateDir ?? DEFAULT_L2VLAN_STATE_DIR : g.stateDir,
-      purge: all.purge,
       plugin,
+      purge: all.purge,
     });
     print(r.messages);
     status.code = 0;

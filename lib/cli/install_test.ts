@@ -7,6 +7,11 @@ const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 Deno.test("runArgsFor() forwards the given run flags and extra args only", () => {
   assert.deepEqual(runArgsFor({}), []);
   assert.deepEqual(
+    runArgsFor({ config: ["/etc/reactor/reactor.yaml", "rules.yaml"] }),
+    ["--config=/etc/reactor/reactor.yaml", `--config=${Deno.cwd()}/rules.yaml`],
+    "every -c, made absolute (systemd does not start reactor in this directory)",
+  );
+  assert.deepEqual(
     runArgsFor({
       host: "unix:///run/docker.sock",
       scriptsDir: "/etc/reactor/scripts",

@@ -18,8 +18,14 @@ import { installShutdownSignals } from "./signals.ts";
 import { Observer } from "../engine/observer.ts";
 import { errorMessage } from "../errors.ts";
 import type { Log } from "../log.ts";
-import { sleep } from "../util/sleep.ts";
-import { WebhookDispatcher } from "../webhook/queue.ts";
+import type { WebhookDispatcher } from "../webhook/queue.ts";
+import { closeWebhooks, daemonWebhooks } from "./webhooks.ts";
+import { acquireStateLock, lockHolder, StateLockedError } from "../daemon/state_lock.ts";
+import type { Loaded } from "../config/load.ts";
+import type { LogFields } from "../log.ts";
+import type { ConfigReport } from "../status/model.ts";
+import { startDaemonStatus } from "./daemon_status.ts";
+import { DEFAULT_SCRIPTS_DIR, type ScriptsSettings } from "../../hooks/scripts.ts";
 
 /** Engine tuning flags shared by `run` and `once`. */
 export interface EngineFlags {
@@ -35,45 +41,14 @@ export interface DaemonOptions {
   engine: EngineFlags;
   /** Called with the reactor once it exists (config reload wiring, tests). */
   onReactor?: (r: Reactor) => void;
-  /** The engine's observer (default: a new one); shared with {@link daemonWebhooks}. */
+  /** The engine's observer (default: a new one); shared with the webhook dispatcher. */
   observer?: Observer;
   /** Given a bounded drain (as in-flight handlers) and closed when the daemon stops. */
   webhooks?: WebhookDispatcher;
-}
-
-/** The process's one webhook dispatcher; each delivery's outcome is observed (metrics). */
-export function daemonWebhooks(log: Log, observer: Observer): WebhookDispatcher {
-  return new WebhookDispatcher({
-    log,
-    onOutcome: (o) =>
-      observer.emit({
-        kind: "webhook",
-        at: Date.now(),
-        hostId: "",
-        rule: o.rule,
-        outcome: o.outcome,
-        attempts: o.attempts,
-        target: o.target,
-        durationMs: o.durationMs,
-        error: o.error,
-      }),
-  });
-}
-
-/** Let queued webhooks go out for up to `ms`, then drop what is left and close. */
-async function closeWebhooks(w: WebhookDispatcher, ms: number, log: Log): Promise<void> {
-  const ac = new AbortController();
-  const idle = await Promise.race([
-    w.idle().then(() => true),
-    sleep(ms, ac.signal).then(() => false),
-  ]);
-  ac.abort();
-  if (!idle) {
-    log.warn(`Webhook deliveries still pending after ${ms} ms on shutdown: dropping them`, {
-      queued: w.depth,
-    });
-  }
-  await w.close();
+  /** More fields for the startup line (config files, scripts directory). */
+  startup?: LogFields;
+  /** Services beside the engine (the status socket), started before it, closed after it. */
+  beside?: (r: Reactor) => Promise<{ close(): Promise<void> } | undefined>;
 }
 
 /** Run the daemon until SIGTERM/SIGINT; drains and saves cursors. Returns the exit code. */
@@ -92,10 +67,12 @@ export async function runDaemon(g: Globals, o: DaemonOptions): Promise<number> {
   });
   o.onReactor?.(reactor);
   await Deno.mkdir(g.stateDir, { recursive: true, mode: 0o700 });
+  const beside = await o.beside?.(reactor);
   g.log.info("reactor started", {
     hosts: o.hosts.map((h) => h.id).join(","),
     hooks: o.hooks.map((h) => h.name).join(","),
     stateDir: g.stateDir,
+    ...o.startup,
     pid: Deno.pid,
   });
   signals.stop.signal.addEventListener("abort", () => g.log.info("Shutting down"), {
@@ -106,6 +83,7 @@ export async function runDaemon(g: Globals, o: DaemonOptions): Promise<number> {
     if (o.webhooks) await closeWebhooks(o.webhooks, drainTimeoutMs, g.log);
   } finally {
     signals.dispose();
+    await beside?.close();
   }
   g.log.info("reactor stopped", { ...reactor.stats });
   return 0;
@@ -160,23 +138,42 @@ export function runCommand(status: ExitStatus): Command {
   cmd.action(async (_opts, c: Command) => {
     const all = c.optsWithGlobals() as DaemonFlags;
     const g = resolveGlobals(all);
+    // one daemon per state dir: before anything reads or writes in it
+    const lock = await acquireStateLock(g.stateDir);
     const observer = engineObserver(g.log);
     const webhooks = daemonWebhooks(g.log, observer);
-    const { config, hooks } = await loadDaemonConfig(g, all, { webhooks });
-    let reloader: ConfigReloader<DaemonConfig> | undefined;
     try {
-      status.code = await runDaemon(g, {
-        hooks,
-        hosts: hostConnectors(g, config.hosts),
-        engine: all,
-        observer,
-        webhooks,
-        onReactor: (r) => reloader = startConfigReload(g, all, r, config, { webhooks }),
-      });
+      const { config, hooks } = await loadDaemonConfig(g, all, { webhooks });
+      const running: ConfigReport = {
+        files: [...config.files],
+        loadedAt: new Date().toISOString(),
+        reloads: 0,
+      };
+      const applied = (next: Loaded) => {
+        running.files = [...next.files];
+        running.loadedAt = new Date().toISOString();
+        running.reloads++;
+      };
+      let reloader: ConfigReloader<DaemonConfig> | undefined;
+      try {
+        status.code = await runDaemon(g, {
+          hooks,
+          hosts: hostConnectors(g, config.hosts),
+          engine: all,
+          observer,
+          webhooks,
+          startup: await startupFields(config),
+          onReactor: (r) =>
+            reloader = startConfigReload(g, all, r, config, { webhooks, onApplied: applied }),
+          beside: (r) => startDaemonStatus(g, r, () => ({ ...running })),
+        });
+      } finally {
+        if (reloader) await reloader.close();
+        else config.close();
+      }
     } finally {
       await webhooks.close();
-      if (reloader) await reloader.close();
-      else config.close();
+      lock.release();
     }
   });
   return cmd;
@@ -192,6 +189,7 @@ export function onceCommand(status: ExitStatus): Command {
   cmd.action(async (_opts, c: Command) => {
     const all = c.optsWithGlobals() as DaemonFlags;
     const g = resolveGlobals(all);
+    await refuseBesideDaemon(g.stateDir);
     const observer = engineObserver(g.log);
     const webhooks = daemonWebhooks(g.log, observer);
     const { config, hooks } = await loadDaemonConfig(g, all, { webhooks });
@@ -209,6 +207,37 @@ export function onceCommand(status: ExitStatus): Command {
     }
   });
   return cmd;
+}
+
+/**
+ * `reactor once` does not take the state lock, but refuses to run beside a daemon on the same
+ * state directory: the daemon already reconciles every container, and both would write the
+ * host-route record. Throws {@link StateLockedError} (exit 1) naming the daemon's PID.
+ */
+export async function refuseBesideDaemon(stateDir: string): Promise<void> {
+  const holder = await lockHolder(stateDir);
+  if (!holder) return;
+  throw new StateLockedError(
+    `Cannot run once: a reactor daemon ${
+      holder.pid ? `(PID ${holder.pid}) ` : ""
+    }is running with state directory ${stateDir} and already reconciles every container — see \`reactor status\`, or stop the daemon first`,
+    holder.pid,
+  );
+}
+
+/** What the startup line says about the config: its files, and the scripts directory. */
+export async function startupFields(config: Loaded): Promise<LogFields> {
+  const out: LogFields = {
+    config: config.files.length ? config.files.join(",") : "embedded default",
+  };
+  const scripts = config.builtins["scripts"] as ScriptsSettings | false | undefined;
+  if (!scripts) out["scriptsDir"] = "off";
+  else {
+    const dir = scripts.dir ?? DEFAULT_SCRIPTS_DIR;
+    const isDir = await Deno.stat(dir).then((st) => st.isDirectory, () => false);
+    out["scriptsDir"] = isDir ? dir : `${dir} (missing: no scripts will run)`;
+  }
+  return out;
 }
 
 /** Re-exported for tests and alternative entry points. */

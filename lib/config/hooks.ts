@@ -5,16 +5,20 @@
  *
  * @module
  */
-import type { HandlerContext, Hook } from "../engine/hook.ts";
+import type { HandlerContext, Hook, PlanContext, PlannedStep } from "../engine/hook.ts";
 import type { ReactorEvent } from "../reactor.d.ts";
 import { CommandError, errorMessage, ReactorError } from "../errors.ts";
 import { WebhookDispatcher } from "../webhook/queue.ts";
+import { renderBody } from "../webhook/render.ts";
+import type { WebhookSettings } from "../webhook/settings.ts";
 import { containerFromEvent, makeContext } from "./context.ts";
 import type { HandlerSpec, LoadedConfig, RuleSpec } from "./model.ts";
 import type { HookDeps } from "./builtin.ts";
 import { isWorkerFunction, WORKER_FN } from "./ts_runtime.ts";
 import { renderTemplate, type TemplateInput, templateKeys } from "./template.ts";
 import { sleep } from "../util/sleep.ts";
+import { shellQuote } from "../exec/shell_quote.ts";
+import { truncate } from "./problems.ts";
 
 /** Maximum wait between retries. */
 export const MAX_BACKOFF_MS = 300_000;
@@ -61,9 +65,6 @@ export function ruleBudgetMs(rule: RuleSpec): number | undefined {
  * endpoint delays only its own queue), then `run:` runs, if the rule has one.
  */
 export function ruleHook(rule: RuleSpec, webhooks?: WebhookDispatcher): Hook {
-  if (rule.webhook && !webhooks) {
-    throw new ReactorError(`Rule "${rule.name}" has a webhook but no webhook dispatcher was given`);
-  }
   const lastRun = new Map<string, number>();
   const debounced = (ev: ReactorEvent): boolean => {
     if (!rule.debounceMs) return false;
@@ -86,6 +87,28 @@ export function ruleHook(rule: RuleSpec, webhooks?: WebhookDispatcher): Hook {
     start: rule.warnings.length
       ? (rt) => rule.warnings.forEach((w) => rt.log.warn(`rule "${rule.name}": ${w}`))
       : undefined,
+    plan(ctx: PlanContext): PlannedStep[] {
+      const plan = planRule(rule, ctx);
+      const steps: PlannedStep[] = [{
+        argv: plan.argv,
+        ...(Object.keys(plan.env).length ? { env: plan.env } : {}),
+        ...(plan.cwd ? { cwd: plan.cwd } : {}),
+      }];
+      if (!rule.run.length) steps.length = 0;
+      if (rule.webhook) steps.push(webhookStep(rule.webhook, { ...ctx, network: rule.network }));
+      for (const k of plan.emptyKeys) {
+        steps.push({
+          warning: k === "ip"
+            ? `%%ip%% is "" — ${
+              ctx.container
+                ? `the container has no IPv4${rule.network ? ` on network ${rule.network}` : ""}`
+                : "no container details (pass --container FILE, or make the engine reachable)"
+            }`
+            : `%%${k}%% is ""`,
+        });
+      }
+      return steps;
+    },
     async handle(ctx: HandlerContext): Promise<void> {
       const log = ctx.log.child({ rule: rule.name });
       if (debounced(ctx.event)) {
@@ -94,7 +117,10 @@ export function ruleHook(rule: RuleSpec, webhooks?: WebhookDispatcher): Hook {
       }
       const input = { event: ctx.event, container: ctx.container, host: ctx.host };
       if (rule.webhook) {
-        webhooks!.send(rule.name, rule.webhook, { ...input, network: rule.network });
+        if (!webhooks) {
+          throw new ReactorError(`Rule "${rule.name}" has a webhook but no dispatcher`);
+        }
+        webhooks.send(rule.name, rule.webhook, { ...input, network: rule.network });
         log.debug("webhook queued", { target: rule.webhook.target });
       }
       if (rule.run.length === 0) return;
@@ -109,9 +135,14 @@ export function ruleHook(rule: RuleSpec, webhooks?: WebhookDispatcher): Hook {
             cwd: plan.cwd,
             timeoutMs: rule.timeoutMs,
             signal: ctx.signal,
-            onLine: (stream, line) => log.debug(line, { stream }),
+            // like a script's: stdout at info, stderr at warn
+            onLine: (stream, line) =>
+              stream === "stdout" ? log.info(line, { stream }) : log.warn(line, { stream }),
           });
-          log.info("rule ran", { argv0: plan.argv[0], durationMs: Math.round(r.durationMs) });
+          log.info("Rule ran", {
+            cmd: truncate(shellQuote(plan.argv)),
+            durationMs: Math.round(r.durationMs),
+          });
           return;
         } catch (err) {
           if (ctx.signal.aborted || attempt >= rule.retries) throw err;
@@ -136,9 +167,6 @@ export function ruleHook(rule: RuleSpec, webhooks?: WebhookDispatcher): Hook {
  * `webhook:` is enqueued on `webhooks` first, as for YAML rules.
  */
 export function handlerHook(h: HandlerSpec, webhooks?: WebhookDispatcher): Hook {
-  if (h.webhook && !webhooks) {
-    throw new ReactorError(`Handler "${h.name}" has a webhook but no webhook dispatcher was given`);
-  }
   return {
     name: `ts:${h.name}`,
     kind: "ts",
@@ -148,13 +176,20 @@ export function handlerHook(h: HandlerSpec, webhooks?: WebhookDispatcher): Hook 
     start: h.warnings?.length
       ? (rt) => h.warnings!.forEach((w) => rt.log.warn(`handler "${h.name}": ${w}`))
       : undefined,
+    plan: (ctx: PlanContext) => [
+      { note: "a TypeScript function: runs only with --execute" },
+      ...(h.webhook ? [webhookStep(h.webhook, ctx)] : []),
+    ],
     async handle(ctx: HandlerContext): Promise<void> {
       const container = ctx.container ??
         (ctx.event.type === "container" ? containerFromEvent(ctx.event) : undefined);
       if (h.needsContainer && !container) return;
       const log = ctx.log.child({ handler: h.name });
       if (h.webhook) {
-        webhooks!.send(h.name, h.webhook, { event: ctx.event, container, host: ctx.host });
+        if (!webhooks) {
+          throw new ReactorError(`Handler "${h.name}" has a webhook but no dispatcher`);
+        }
+        webhooks.send(h.name, h.webhook, { event: ctx.event, container, host: ctx.host });
         log.debug("webhook queued", { target: h.webhook.target });
       }
       if (!h.run) return;
@@ -199,4 +234,10 @@ export function configHooks(cfg: LoadedConfig, deps: BuildDeps): Hook[] {
     ...cfg.rules.map((r) => closesOwn(ruleHook(r, webhooks), !!r.webhook)),
     ...cfg.handlers.map((h) => closesOwn(handlerHook(h, webhooks), !!h.webhook)),
   ];
+}
+
+/** The dry-run step of a webhook: the request (the URL's origin only) and its rendered body. */
+function webhookStep(w: WebhookSettings, input: TemplateInput): PlannedStep {
+  const body = w.method === "GET" ? undefined : renderBody(w.body, input);
+  return { note: `webhook ${w.method} ${w.target}${body === undefined ? "" : ` body: ${body}`}` };
 }

@@ -316,7 +316,7 @@ Deno.test("configHooks() without the daemon's dispatcher: the webhook hooks own 
   await hooks[0]!.handle(ctx(recorder().exec));
   // the queued delivery is dropped and no worker or timer leaks (the test sanitizers check)
   await hooks[0]!.close!();
-  assert.throws(() => ruleHook(rule!), /no webhook dispatcher/);
+  await assert.rejects(ruleHook(rule!).handle(ctx(recorder().exec)), /no dispatcher/);
 });
 
 Deno.test("a TS on entry with neither run nor webhook is a problem at its field", () => {
@@ -325,4 +325,31 @@ Deno.test("a TS on entry with neither run nor webhook is a problem at its field"
   assert.deepEqual(p.list, [
     "c.ts: on[0].run: expected a function (container, ctx) => …, got nothing — or give webhook: { url: … }",
   ]);
+});
+
+Deno.test("ruleHook() logs the program's stdout at info and stderr at warn, like a script", async () => {
+  const [rule] = rules(
+    `events_reactor:\n  talk:\n    run: ["sh", "-c", "echo said-out; echo said-err >&2"]\n`,
+  );
+  const { exec } = await import("../exec/run.ts");
+  const lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
+  const log = {
+    debug: (message: string, fields?: Record<string, unknown>) =>
+      lines.push({ level: "debug", message, fields }),
+    info: (message: string, fields?: Record<string, unknown>) =>
+      lines.push({ level: "info", message, fields }),
+    warn: (message: string, fields?: Record<string, unknown>) =>
+      lines.push({ level: "warn", message, fields }),
+    error: (message: string, fields?: Record<string, unknown>) =>
+      lines.push({ level: "error", message, fields }),
+    child: () => log,
+  };
+  await ruleHook(rule!).handle({ ...ctx(exec), log });
+  assert.deepEqual(
+    lines.filter((l) => l.message.startsWith("said-")).map((l) => [l.level, l.message]),
+    [["info", "said-out"], ["warn", "said-err"]],
+  );
+  const ran = lines.find((l) => l.message === "Rule ran")!;
+  assert.equal(ran.level, "info");
+  assert.equal(ran.fields?.["cmd"], "sh -c 'echo said-out; echo said-err >&2'");
 });

@@ -16,8 +16,15 @@ export const STARTER_CONFIG =
 import type { Config } from "./reactor.d.ts";
 
 export default {
-  // Built-in hooks: label networking (docker-events.* labels) and scripts. \`false\` turns one off.
-  hooks: { labels: { hostRoutes: "deny" }, scripts: { dir: "/etc/reactor/scripts" } },
+  // Built-in hooks, exactly as without a config file: label networking (docker-events.* labels,
+  // host routes allowed) and per-container scripts. \`false\` turns one off.
+  hooks: {
+    labels: { hostRoutes: "allow" },
+    // Safer: only containers labelled reactor.trusted=yes may change the host's routing table
+    // ("deny": none may):
+    // labels: { hostRoutes: "label:reactor.trusted=yes" },
+    scripts: { dir: "/etc/reactor/scripts" },
+  },
 
   // Every container start. ctx has ip, nsenter, exec, docker, log, event, host, signal.
   onStart: async (container, ctx) => {

@@ -4,6 +4,7 @@ import { exec } from "../exec/run.ts";
 import { CommandError, UsageError } from "../errors.ts";
 import { loadConfig } from "./load.ts";
 import { BUILTIN_HOOKS } from "../../hooks/mod.ts";
+import { getLog } from "../log.ts";
 
 async function denoCheck(dir: string, file: string) {
   return await exec([Deno.execPath(), "check", "--no-config", file], {
@@ -39,7 +40,7 @@ Deno.test("writeStarter() writes a config that type-checks against reactor.d.ts 
     const cfg = await loadConfig([`${dir}/reactor.config.ts`], { registry: BUILTIN_HOOKS });
     assert.deepEqual(cfg.handlers.map((h) => h.name), ["onStart", "on[0]"]);
     assert.deepEqual(cfg.builtins, {
-      labels: { hostRoutes: "deny" },
+      labels: { hostRoutes: "allow" },
       scripts: { dir: "/etc/reactor/scripts" },
     });
 
@@ -71,3 +72,49 @@ Deno.test("writeStarter() refuses to overwrite without force; --types-only refre
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the starter config reproduces the embedded default; the safer policy is one uncomment away", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await writeStarter({ dir });
+    const describe = (c: Awaited<ReturnType<typeof loadConfig>>) =>
+      c.hooks.map((h) =>
+        `${h.hook.name}: ${
+          h.settings === false ? "off" : JSON.stringify(h.hook.create(h.settings, deps)[0]?.name)
+        } ${effective(h.hook.name, h.settings)}`
+      );
+    const deps = { stateDir: dir, log: getLog(), insecure: false };
+    const embedded = await loadConfig([], { registry: BUILTIN_HOOKS });
+    const starter = await loadConfig([`${dir}/reactor.config.ts`], { registry: BUILTIN_HOOKS });
+    assert.deepEqual(describe(starter), describe(embedded));
+    starter.close();
+
+    // the commented line is valid and gives the safer policy
+    const text = await Deno.readTextFile(`${dir}/reactor.config.ts`);
+    const safer = text.replace('labels: { hostRoutes: "allow" },\n', "")
+      .replace(
+        '// labels: { hostRoutes: "label:reactor.trusted=yes" }',
+        'labels: { hostRoutes: "label:reactor.trusted=yes" }',
+      );
+    assert.notEqual(safer, text);
+    await Deno.writeTextFile(`${dir}/reactor.config.ts`, safer);
+    const s = await loadConfig([`${dir}/reactor.config.ts`], { registry: BUILTIN_HOOKS });
+    assert.deepEqual(s.builtins["labels"], { hostRoutes: "label:reactor.trusted=yes" });
+    s.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** The settings a hook ends up with after defaults (what the daemon would run). */
+function effective(name: string, settings: unknown): string {
+  if (settings === false) return "off";
+  const s = settings as Record<string, unknown>;
+  if (name === "labels") {
+    return `prefix=${s["prefix"] ?? "docker-events."} hostRoutes=${s["hostRoutes"] ?? "allow"}`;
+  }
+  if (name === "scripts") {
+    return `dir=${s["dir"] ?? "/etc/reactor/scripts"} timeout=${s["timeoutMs"] ?? 60000}`;
+  }
+  return JSON.stringify(s);
+}

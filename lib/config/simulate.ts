@@ -1,40 +1,38 @@
 /**
  * `reactor simulate`: feed one event through the loaded config and report which rules, handlers
- * and built-in hooks match and the exact argv each rule would run. Nothing runs unless the
- * caller executes the plan ({@link executeSimulation}).
+ * and built-in hooks match and the exact commands each would run (their `plan`). Nothing runs
+ * unless the caller executes the plan ({@link executeSimulation}).
  *
  * @module
  */
 import type { ContainerInfo, ReactorEvent } from "../reactor.d.ts";
 import { parseEvent, parseInspect, parseJsonExact } from "../docker/normalize.ts";
-import type { HandlerContext, Hook } from "../engine/hook.ts";
+import type { HandlerContext, Hook, PlanContext, PlannedStep } from "../engine/hook.ts";
+import { quoteWord, shellQuote } from "../exec/shell_quote.ts";
 import { ConfigError, errorMessage } from "../errors.ts";
-import { type BuildDeps, configHooks, planRule } from "./hooks.ts";
-import { renderBody } from "../webhook/render.ts";
-import type { WebhookSettings } from "../webhook/settings.ts";
-import type { TemplateInput } from "./template.ts";
+import { type BuildDeps, configHooks, handlerHook, ruleHook } from "./hooks.ts";
 import { WebhookDispatcher } from "../webhook/queue.ts";
 import { sleep } from "../util/sleep.ts";
 import type { LoadedConfig } from "./model.ts";
 
-/** One line of the simulation. */
+/** One line of the simulation: a hook, rule or handler, whether it matches, what it would do. */
 export interface SimulationRow {
   kind: "hook" | "rule" | "handler";
   name: string;
   matched: boolean;
-  /** Rules: the exact argv. */
-  argv?: string[];
-  env?: Record<string, string>;
-  cwd?: string;
-  /** Template keys that rendered empty. */
-  emptyKeys?: string[];
-  /** Rules with `webhook:`: the request (the URL's origin only: its path may hold a secret). */
-  webhook?: { method: string; target: string; body?: string };
+  /** The dry run of a matching hook (its `plan`); undefined when it cannot tell. */
+  steps?: PlannedStep[];
 }
 
 /** Parse an event file (Engine JSON, one object, pretty-printed or not). */
 export function parseEventText(text: string, hostId: string, file = "event"): ReactorEvent {
   const t = text.trim();
+  const lines = t.split("\n").map((l) => l.trim()).filter(Boolean);
+  if (lines.length > 1 && lines.every((l) => l.startsWith("{") && l.endsWith("}"))) {
+    throw new ConfigError([
+      `${file}: holds ${lines.length} events, one per line — pass one (e.g. \`… | tail -n 1\`)`,
+    ]);
+  }
   try {
     const ev = parseEvent(t, hostId);
     // A pretty-printed file is re-serialized compactly for %%payload%%.
@@ -67,92 +65,90 @@ export function parseContainerText(
   }
 }
 
-/** Match `event` against everything in `cfg`. */
-export function simulate(
+/** Match `event` against everything in `cfg` and plan what each match would run. */
+export async function simulate(
   cfg: LoadedConfig,
-  input: {
-    event: ReactorEvent;
-    container?: ContainerInfo;
-    host: { id: string; name: string };
+  input: PlanContext & {
     /** The built-in hooks, made (`builtinHooks`) when they should be shown. */
     builtins?: readonly Hook[];
   },
-): SimulationRow[] {
+): Promise<SimulationRow[]> {
+  const all: [SimulationRow["kind"], string, Hook][] = [
+    ...(input.builtins ?? []).map((h) =>
+      ["hook", h.name, h] as [SimulationRow["kind"], string, Hook]
+    ),
+    ...cfg.rules.map((r) => ["rule", r.name, ruleHook(r)] as [SimulationRow["kind"], string, Hook]),
+    ...cfg.handlers.map((h) =>
+      ["handler", h.name, handlerHook(h)] as [SimulationRow["kind"], string, Hook]
+    ),
+  ];
+  const ctx: PlanContext = { event: input.event, container: input.container, host: input.host };
   const rows: SimulationRow[] = [];
-  for (const h of input.builtins ?? []) {
-    rows.push({ kind: "hook", name: h.name, matched: h.wants(input.event) });
-  }
-  for (const r of cfg.rules) {
-    const matched = (!r.hosts || r.hosts.includes(input.event.hostId)) && r.match(input.event);
-    if (!matched) {
-      rows.push({ kind: "rule", name: r.name, matched });
+  for (const [kind, name, hook] of all) {
+    let matched: boolean;
+    try {
+      matched = hook.wants(input.event);
+    } catch (err) {
+      rows.push({
+        kind,
+        name,
+        matched: true,
+        steps: [{ warning: `filter failed: ${errorMessage(err)}` }],
+      });
       continue;
     }
-    const tin = { event: input.event, container: input.container, host: input.host };
-    const plan = planRule(r, tin);
-    const w = r.webhook;
-    rows.push({
-      kind: "rule",
-      name: r.name,
-      matched,
-      ...(r.run.length
-        ? { argv: plan.argv, env: plan.env, cwd: plan.cwd, emptyKeys: plan.emptyKeys }
-        : {}),
-      ...(w ? { webhook: webhookPlan(w, { ...tin, network: r.network }) } : {}),
-    });
-  }
-  for (const h of cfg.handlers) {
-    const matched = (!h.hosts || h.hosts.includes(input.event.hostId)) && h.match(input.event);
-    const w = matched ? h.webhook : undefined;
-    const tin = { event: input.event, container: input.container, host: input.host };
-    rows.push({
-      kind: "handler",
-      name: h.name,
-      matched,
-      ...(w ? { webhook: webhookPlan(w, tin) } : {}),
-    });
+    if (!matched || !hook.plan) {
+      rows.push({ kind, name, matched });
+      continue;
+    }
+    try {
+      rows.push({ kind, name, matched, steps: await hook.plan(ctx) });
+    } catch (err) {
+      rows.push({ kind, name, matched, steps: [{ warning: `cannot plan: ${errorMessage(err)}` }] });
+    }
   }
   return rows;
 }
 
-function webhookPlan(w: WebhookSettings, input: TemplateInput): SimulationRow["webhook"] {
-  const body = w.method === "GET" ? undefined : renderBody(w.body, input);
-  return { method: w.method, target: w.target, ...(body === undefined ? {} : { body }) };
+const INDENT = " ".repeat(9);
+
+function formatStep(st: PlannedStep): string {
+  let out = "";
+  if (st.argv) {
+    out += `${INDENT}$ ${shellQuote(st.argv)}${st.note ? `   # ${st.note}` : ""}\n`;
+    if (st.env && Object.keys(st.env).length) {
+      out += `${INDENT}  env: ${
+        Object.entries(st.env).map(([k, v]) => `${k}=${quoteWord(v)}`).join(" ")
+      }\n`;
+    }
+    if (st.cwd) out += `${INDENT}  cwd: ${quoteWord(st.cwd)}\n`;
+  } else if (st.note) out += `${INDENT}# ${st.note}\n`;
+  if (st.warning) out += `${INDENT}warning: ${st.warning}\n`;
+  return out;
 }
 
-/** Human output: one line per row, argv as a JSON array (exact, unambiguous). */
+/**
+ * Human output: one line per hook, rule and handler; under each match the commands it would run
+ * (shell-quoted, exactly the argv), their environment and working directory, and warnings.
+ */
 export function formatSimulation(
   rows: readonly SimulationRow[],
   ev: ReactorEvent,
-  executed = false,
+  opts: { executed?: boolean; container?: string } = {},
 ): string {
   const who = ev.actor.attributes["name"] ? ` ${ev.actor.attributes["name"]}` : "";
   let out = `event: ${ev.type} ${ev.rawAction}${who} (host ${ev.hostId})\n`;
+  if (opts.container) out += `container: ${opts.container}\n`;
   const matched = rows.filter((r) => r.matched).length;
   for (const r of rows) {
     const mark = r.matched ? "MATCH" : "-    ";
-    let line = `${mark}  ${r.kind.padEnd(7)}  ${r.name}`;
-    if (r.matched && r.argv) {
-      line += `\n         argv: ${JSON.stringify(r.argv)}`;
-      if (r.env && Object.keys(r.env).length) line += `\n         env: ${JSON.stringify(r.env)}`;
-      if (r.cwd) line += `\n         cwd: ${r.cwd}`;
-      if (r.emptyKeys?.length) {
-        line += `\n         warning: empty value for ${
-          r.emptyKeys.map((k) => `%%${k}%%`).join(", ")
-        }`;
-      }
-    }
-    if (r.matched && r.webhook) {
-      line += `\n         webhook: ${r.webhook.method} ${r.webhook.target}`;
-      if (r.webhook.body !== undefined) line += `\n         body: ${r.webhook.body}`;
-    }
-    if (r.matched && !r.argv && !r.webhook) {
-      line += executed ? "" : "  (runs with --execute)";
-    }
-    out += line + "\n";
+    out += `${mark}  ${r.kind.padEnd(7)}  ${r.name}`;
+    if (r.matched && r.steps === undefined && !opts.executed) out += "  (runs with --execute)";
+    out += "\n";
+    if (r.matched) { for (const st of r.steps ?? []) out += formatStep(st); }
   }
   out += `${matched} of ${rows.length} match; ${
-    executed ? "executed" : "nothing was executed (pass --execute to run)"
+    opts.executed ? "executed" : "nothing was executed (pass --execute to run)"
   }\n`;
   return out;
 }
@@ -164,10 +160,7 @@ export interface ExecutionResult {
   error?: string;
 }
 
-/**
- * Run every hook of `cfg` that wants `ctx.event`, in engine order, isolating failures; then wait
- * for the webhooks they queued (each delivery is one more result, `webhook:<rule>`).
- */
+/** Run every hook of `cfg` that wants `ctx.event`, in engine order, isolating failures. */
 export async function executeSimulation(
   cfg: LoadedConfig,
   ctx: HandlerContext,

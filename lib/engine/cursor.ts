@@ -48,6 +48,12 @@ export class CursorTracker {
     return min ?? this.#newest;
   }
 
+  /** The newest event time seen (received, handled or not). */
+  get newest(): string | undefined {
+    return this.#newest;
+  }
+
+  /** Events received and not yet handled. */
   get inflight(): number {
     return this.#inflight.size;
   }
@@ -57,6 +63,8 @@ export class CursorTracker {
 export interface HostState {
   version: 1;
   hostId: string;
+  /** The engine the cursor belongs to (`unix:///var/run/docker.sock`); absent in old files. */
+  endpoint?: string;
   /** Exact timeNano to resume from (inclusive). */
   since?: string;
   /** Keys of recently handled events (dedup across restarts). */
@@ -94,6 +102,7 @@ export class HostStateStore {
         return {
           state: {
             ...empty,
+            ...(typeof v.endpoint === "string" ? { endpoint: v.endpoint } : {}),
             since: v.since,
             recent: v.recent.filter((k: unknown) => typeof k === "string"),
             started: typeof v.started === "object" && v.started !== null

@@ -37,8 +37,13 @@ export interface ReactorStats {
   handled: number;
   hookRuns: number;
   failures: number;
-  /** Starts synthesized for running containers whose start was missed. */
+  /** Starts synthesized for running containers whose start was missed (logged `synthetic=true`). */
   synthetic: number;
+  /**
+   * Running containers whose start was already handled, re-asserted by a resync (only hooks with
+   * `resync` run; logged `resync=true`).
+   */
+  resynced: number;
   /** Events that waited for the next session because their connection broke. */
   deferred: number;
 }
@@ -70,6 +75,7 @@ export class Dispatcher {
     hookRuns: 0,
     failures: 0,
     synthetic: 0,
+    resynced: 0,
     deferred: 0,
   };
   readonly queue: KeyedQueue;
@@ -235,7 +241,7 @@ export class Dispatcher {
         run = "event"; // a missed start: synthesize it
         result = "synthesized";
         this.stats.synthetic++;
-      }
+      } else this.stats.resynced++;
     } else if (isStart && !force && incarnation && h.handledStart.get(cid!) === incarnation) {
       this.#o.log.debug("Start already handled for this incarnation (by a resync); skipping", {
         host: h.id,
@@ -247,7 +253,8 @@ export class Dispatcher {
       host: h.id,
       container: container?.name ?? ev.actor.attributes["name"] ?? ev.actor.id.slice(0, 12),
       action: ev.action,
-      ...(ev.synthetic ? { synthetic: true } : {}),
+      // the same words as the stop summary's counters
+      ...(ev.synthetic ? run === "event" ? { synthetic: true } : { resync: true } : {}),
       ...(movedOn ? { movedOn: true } : {}),
     });
     const outcomes = await runHooks({

@@ -72,6 +72,27 @@ export interface HookRuntime {
   readonly signal: AbortSignal;
 }
 
+/** What a dry run (`reactor simulate`) knows: nothing runs and no engine is called. */
+export interface PlanContext {
+  readonly event: ReactorEvent;
+  /** The container (from `--container`, or inspected live); undefined when unknown. */
+  readonly container: ContainerInfo | undefined;
+  readonly host: Pick<HostContext, "id" | "name" | "rootless" | "local">;
+}
+
+/** One step of a dry run: a command the hook would run, or a note about what it would do. */
+export interface PlannedStep {
+  /** The exact command (absent for a plain note). */
+  readonly argv?: readonly string[];
+  /** Environment the command gets on top of reactor's own. */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly cwd?: string;
+  /** Where it runs or what else it gets (`on the host`, `stdin: the event as JSON`). */
+  readonly note?: string;
+  /** Something the real run would trip over (an empty `%%ip%%`, a refused host route). */
+  readonly warning?: string;
+}
+
 /** Why a hook is being called. */
 export type Trigger =
   /** A real event from the stream, or a start synthesized for a container whose start was missed. */
@@ -99,6 +120,11 @@ export interface Hook {
    * handled. Level-triggered hooks (label networking) re-apply their state here.
    */
   resync?(ctx: HandlerContext): Promise<void>;
+  /**
+   * Optional: what `handle` would do for this event, without doing it (`reactor simulate`): the
+   * exact commands, in order. Must not run anything or change any state.
+   */
+  plan?(ctx: PlanContext): PlannedStep[] | Promise<PlannedStep[]>;
   /** Optional per-hook timeout in milliseconds (default: the engine's handler timeout). */
   readonly timeoutMs?: number;
   /**

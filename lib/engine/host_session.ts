@@ -13,6 +13,7 @@ import { errorMessage } from "../errors.ts";
 import type { Log } from "../log.ts";
 import { Backoff, type BackoffOptions } from "../util/backoff.ts";
 import { sleep } from "../util/sleep.ts";
+import { humanDuration } from "../log.ts";
 import type { Dispatcher } from "./dispatch.ts";
 import type { HostRuntime } from "./host_state.ts";
 import type { Inventory } from "./inventory.ts";
@@ -33,6 +34,45 @@ export interface SessionOptions {
   persist: boolean;
   /** A session that lasted this long resets the backoff (default 30 s). */
   healthyMs?: number;
+  /** Least time between two "Host unavailable" warnings with the same reason (default 15 s). */
+  retryWarnMs?: number;
+  /** Start from this exact timeNano when there is no cursor yet (`reactor events --since`). */
+  since?: string;
+  /** Stop once the engine closed the stream past this exact timeNano (`events --until`). */
+  until?: string;
+  /** Engine-side event filters (`events --filter`), as the Engine API takes them. */
+  filters?: Record<string, string[]>;
+}
+
+/** Default least time between two identical "Host unavailable" warnings. */
+export const RETRY_WARN_MS = 15_000;
+
+/** Rate limit of the retry warnings: due when the reason changed or enough time passed. */
+export class RetryLog {
+  #last = "";
+  #at = -Infinity;
+  readonly #everyMs: number;
+  readonly #now: () => number;
+
+  constructor(everyMs: number, now: () => number = () => performance.now()) {
+    this.#everyMs = everyMs;
+    this.#now = now;
+  }
+
+  /** True when a warning for `reason` should be logged now (and records it). */
+  due(reason: string): boolean {
+    const now = this.#now();
+    if (reason === this.#last && now - this.#at < this.#everyMs) return false;
+    this.#last = reason;
+    this.#at = now;
+    return true;
+  }
+
+  /** The host is up again: the next failure warns at once. */
+  reset(): void {
+    this.#last = "";
+    this.#at = -Infinity;
+  }
 }
 
 /** Current time as an exact nanosecond string. */
@@ -93,8 +133,9 @@ export async function runHostSession(
     if (warning) log.warn(warning);
   }
   o.inventory.addHost(h.id);
+  if (o.since !== undefined && h.tracker.cursor === undefined) h.tracker.observe(o.since);
   const backoff = new Backoff(o.backoff);
-  let lastError = "";
+  const retryLog = new RetryLog(o.retryWarnMs ?? RETRY_WARN_MS);
   while (!signal.aborted) {
     const session = new AbortController();
     h.session = session;
@@ -114,6 +155,8 @@ export async function runHostSession(
       const cursor = h.tracker.cursor;
       const events = await client.events({
         since: cursor ? nanoToSince(cursor) : undefined,
+        until: o.until ? nanoToSince(o.until) : undefined,
+        filters: o.filters,
         signal: sessionSignal,
         onInvalid: (err) => log.warn(errorMessage(err)),
       });
@@ -126,7 +169,7 @@ export async function runHostSession(
         engine: h.status.engineVersion,
         since: cursor,
       });
-      lastError = "";
+      retryLog.reset();
       // what the last session could not handle runs first, in its order
       o.dispatcher.requeueDeferred(h);
       watchdog = setInterval(() => {
@@ -144,15 +187,15 @@ export async function runHostSession(
       // (and never let its late failure go unhandled).
       reading.catch(() => {});
       await Promise.race([reading, aborted(sessionSignal)]);
+      if (o.until !== undefined && BigInt(nowNano()) >= BigInt(o.until) && !signal.aborted) {
+        break; // the engine closed the stream at --until: this host is done
+      }
       if (!signal.aborted) log.warn("Event stream ended; reconnecting");
     } catch (err) {
       if (signal.aborted) break;
       const msg = errorMessage(err);
       h.status.lastError = msg;
       if (connectedAt) log.warn(`Event stream broke: ${msg}; reconnecting`);
-      else if (msg !== lastError) log.error(`Host unavailable: ${msg}`);
-      else log.debug(`Host still unavailable: ${msg}`);
-      lastError = msg;
     } finally {
       clearInterval(watchdog);
       session.abort();
@@ -170,7 +213,15 @@ export async function runHostSession(
       delayMs: delay,
       error: h.status.lastError ?? "",
     });
-    log.debug(`Reconnecting in ${delay} ms`, { attempt: backoff.attempt });
+    if (connectedAt) log.debug(`Reconnecting in ${humanDuration(delay)}`);
+    else {
+      // while the engine is down: a warning per retry, at most one per RETRY_WARN_MS unless the
+      // reason changes (the rest at debug)
+      const line = `Host unavailable: ${h.status.lastError}; retrying in ${humanDuration(delay)}`;
+      const fields = { attempt: backoff.attempt };
+      if (retryLog.due(h.status.lastError ?? "")) log.warn(line, fields);
+      else log.debug(line, fields);
+    }
     await sleep(delay, signal);
   }
   setState(h, o, "stopped");

@@ -26,6 +26,12 @@ export interface HostStatus {
   lastEventAt?: number;
   lastError?: string;
   connectedAt?: number;
+  /** The resume point (exact timeNano of the oldest event not yet handled, or the newest). */
+  cursor?: string;
+  /** The newest event time received (exact timeNano). */
+  newestEvent?: string;
+  /** Events received and not yet handled (queued, running or waiting for a reconnect). */
+  inflight?: number;
 }
 
 /** An event whose handling waits for the next session (see {@link HostRuntime.deferred}). */
@@ -80,6 +86,11 @@ export class HostRuntime {
   /** Restore what a previous run persisted; returns a warning to log, if any. */
   async restore(): Promise<string | undefined> {
     const { state, warning } = await this.store.load(this.id);
+    const endpoint = this.connector.describe;
+    if (state.endpoint !== undefined && state.endpoint !== endpoint) {
+      // another engine's events: resuming from its cursor would skip or replay the wrong ones
+      return `Cursor file ${this.store.path} belongs to ${state.endpoint}, not ${endpoint}: starting with a full resync`;
+    }
     this.tracker = new CursorTracker(state.since);
     this.dedup = new Dedup(8192, state.recent);
     this.doneKeys = new Dedup(RECENT_KEYS, state.recent);
@@ -93,6 +104,7 @@ export class HostRuntime {
     await this.store.save({
       version: 1,
       hostId: this.id,
+      endpoint: this.connector.describe,
       since: this.tracker.cursor,
       recent: this.doneKeys.recent(RECENT_KEYS),
       started: Object.fromEntries(this.handledStart),

@@ -49,6 +49,12 @@ export interface ReactorOptions {
   tap?: (ev: ReactorEvent) => void;
   /** Share an observer (default: a new one, see {@link Reactor.observer}). */
   observer?: Observer;
+  /** Read events from here when there is no cursor (exact timeNano; `reactor events --since`). */
+  since?: string;
+  /** Stop each host's stream at this exact timeNano (`reactor events --until`). */
+  until?: string;
+  /** Engine-side event filters (`reactor events --filter`). */
+  filters?: Record<string, string[]>;
 }
 
 const SAVE_INTERVAL_MS = 500;
@@ -109,7 +115,12 @@ export class Reactor {
 
   /** Status of every host. */
   hostStatus(): HostStatus[] {
-    return this.#hosts.map((h) => ({ ...h.status }));
+    return this.#hosts.map((h) => ({
+      ...h.status,
+      cursor: h.tracker.cursor,
+      newestEvent: h.tracker.newest,
+      inflight: h.tracker.inflight,
+    }));
   }
 
   /** Queued or running container tasks. */
@@ -135,6 +146,9 @@ export class Reactor {
         watchdogMs: this.#o.watchdogMs ?? 30_000,
         resync: this.#o.resync ?? true,
         persist,
+        since: this.#o.since,
+        until: this.#o.until,
+        filters: this.#o.filters,
       }, signal)
     );
     const saver = persist ? this.#saveLoop(signal) : Promise.resolve();

@@ -16,7 +16,7 @@ Deno.test("exec() throws CommandError with the argv and a one-line stderr tail",
   assert.equal(err.reason, "exit");
   assert.equal(
     err.message,
-    'Command ["sh","-c","echo line1 >&2; echo line2 >&2; exit 3"] exited with code 3: line1 | line2',
+    "Command `sh -c 'echo line1 >&2; echo line2 >&2; exit 3'` exited with code 3: line1 | line2",
   );
 });
 

@@ -97,7 +97,7 @@ Deno.test("HaproxyBalancer.update() puts the previous file back when the reload 
     assert.equal(r.stage, "reload");
     assert.match(
       r.error!,
-      /the reload failed: Command \["my-reload","--now"\] exited with code 1: Job failed/,
+      /the reload failed: Command `my-reload --now` exited with code 1: Job failed/,
     );
     assert.equal(await Deno.readTextFile(s.configFile), "# the old config\n");
     s.failReload(false);

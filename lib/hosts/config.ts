@@ -11,7 +11,7 @@ import type { ClientTls, Endpoint } from "../docker/endpoint.ts";
 import type { LogLevel } from "../log.ts";
 import { Fields } from "../config/fields.ts";
 import { type FieldPath, isMap, Problems } from "../config/problems.ts";
-import { applyEnvOverrides } from "./env_overrides.ts";
+import { applyEnvOverrides, ENV_PREFIX, envIdOf } from "./env_overrides.ts";
 import { validateHost } from "./validate_host.ts";
 
 /** Host types from the seed. */
@@ -164,6 +164,7 @@ export function validateHosts(p: Problems, value: unknown, ctx: HostsContext): H
       p.origin([...HOSTS_PATH, "default", "host"], "-H");
     }
   }
+  const builtIn = value === undefined || value === null;
   const out: HostConfig[] = [];
   for (const [id, h] of Object.entries(hosts)) {
     const cfg = validateHost(
@@ -171,7 +172,14 @@ export function validateHosts(p: Problems, value: unknown, ctx: HostsContext): H
       new Fields(p, [...HOSTS_PATH, id], h, { caseInsensitive: true }),
       ctx,
     );
-    if (cfg) out.push(cfg);
+    if (!cfg) continue;
+    if (cfg.source === "config") {
+      // `host` as written in a file, unless an override or the built-in section gave it
+      const env = `${ENV_PREFIX}${envIdOf(id)}_HOST`;
+      if (ctx.env[env] !== undefined) cfg.source = env;
+      else if (builtIn) cfg.source = "built-in default";
+    }
+    out.push(cfg);
   }
   // a default host made for `-H` comes first, as without a config
   const d = out.findIndex((h) => h.id === "default");

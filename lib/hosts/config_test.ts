@@ -26,6 +26,7 @@ Deno.test("parseHostsSection() gives the seed default when the section is absent
   assert.equal(def.source, "built-in default");
   const local = hosts[1]!;
   assert.equal(local.host, "unix:///home/u/.cache/reactor-docker-host/docker.sock");
+  assert.equal(local.source, "built-in default", "not `config`: no config file gave it");
   assert.equal(local.managed?.executable, "dockerd-rootless.sh");
   assert.deepEqual(local.managed?.args, [
     "--data-root=/home/u/.cache/reactor-docker-host/data-root/",
@@ -295,4 +296,15 @@ Deno.test("parseDockerSection() accepts the README's Docker hosts example", asyn
     hosts[3]!.managed?.rootlessStateDir,
     "/home/builder/.cache/reactor-docker-host/state-dir",
   );
+});
+
+Deno.test("parseHostsSection(): a host set by REACTOR_DOCKER_HOSTS_<ID>_HOST names the variable", () => {
+  const env = { REACTOR_DOCKER_HOSTS_LOCAL_HOST: "unix:///run/x.sock" };
+  const builtIn = parseHostsSection(undefined, { env, home: HOME });
+  assert.equal(builtIn.find((h) => h.id === "local")!.source, "REACTOR_DOCKER_HOSTS_LOCAL_HOST");
+  const fromFile = parseHostsSection(
+    { edge: { type: "remote", host: "ssh://ops@edge" } },
+    { env: {}, home: HOME },
+  );
+  assert.equal(fromFile[0]!.source, "config");
 });

@@ -47,7 +47,7 @@ async function probeHost(
     source: cfg.source,
     state: "disabled",
   };
-  const last = await lastEvent(opts.stateDir, cfg.id);
+  const last = await lastEvent(opts.stateDir, cfg.id, cfg.host);
   if (last !== undefined) {
     report.lastEventAt = new Date(last).toISOString();
     report.lastEventAgeSeconds = Math.max(0, Math.round(((opts.now ?? Date.now()) - last) / 1000));
@@ -82,12 +82,21 @@ async function probeHost(
   return report;
 }
 
-/** Milliseconds since epoch of the host's cursor (`<stateDir>/hosts/<id>.json` `since`). */
-async function lastEvent(stateDir: string, id: string): Promise<number | undefined> {
+/**
+ * Milliseconds since epoch of the host's cursor (`<stateDir>/hosts/<id>.json` `since`), only
+ * when that cursor was saved for this very endpoint (the id `default` may have pointed at
+ * another engine then).
+ */
+async function lastEvent(
+  stateDir: string,
+  id: string,
+  endpoint: string,
+): Promise<number | undefined> {
   const safe = id.replace(/[^A-Za-z0-9_.-]/g, "_");
   try {
     const v = JSON.parse(await Deno.readTextFile(`${stateDir}/hosts/${safe}.json`));
-    if (v && typeof v.since === "string" && /^\d+$/.test(v.since)) {
+    if (v?.endpoint !== endpoint) return undefined;
+    if (typeof v.since === "string" && /^\d+$/.test(v.since)) {
       return Number(BigInt(v.since) / 1_000_000n);
     }
   } catch { /* no cursor yet */ }

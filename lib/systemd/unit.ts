@@ -13,6 +13,10 @@ export interface UnitOptions {
   description?: string;
   /** Seconds between restarts (default 2). */
   restartSec?: number;
+  /** `Environment=` entries (e.g. `DENO_DIR` when running from a checkout). */
+  environment?: Readonly<Record<string, string>>;
+  /** `WorkingDirectory=` (absolute). */
+  workingDirectory?: string;
 }
 
 const PLAIN = /^[A-Za-z0-9_@+=:,./-]+$/;
@@ -70,6 +74,10 @@ export function renderUnit(o: UnitOptions): string {
     "",
     "[Service]",
     "Type=exec",
+    ...Object.entries(o.environment ?? {}).map(([k, v]) =>
+      `Environment=${systemdQuote(`${k}=${v}`)}`
+    ),
+    ...(o.workingDirectory ? [`WorkingDirectory=${systemdQuote(o.workingDirectory)}`] : []),
     `ExecStart=${renderExecStart(o.execStart)}`,
     "Restart=always",
     `RestartSec=${o.restartSec ?? 2}`,

@@ -21,7 +21,14 @@ Deno.test("reactor hosts --json lists every host with state, versions and last e
   await Deno.mkdir(`${state}/hosts`, { recursive: true });
   await Deno.writeTextFile(
     `${state}/hosts/default.json`,
-    JSON.stringify({ version: 1, hostId: "default", since, recent: [], updatedAt: "" }),
+    JSON.stringify({
+      version: 1,
+      hostId: "default",
+      endpoint: d.host,
+      since,
+      recent: [],
+      updatedAt: "",
+    }),
   );
   const r = await reactor(["-H", d.host, "--state-dir", state, "hosts", "--json"]);
   assert.equal(r.code, 0, r.out);
@@ -37,6 +44,20 @@ Deno.test("reactor hosts --json lists every host with state, versions and last e
   assert.match(def.apiVersion, /^1\.\d+$/);
   assert.ok(def.engineVersion.length > 0);
   assert.ok(def.lastEventAgeSeconds >= 89 && def.lastEventAgeSeconds < 600);
+
+  // the same host id pointed at another engine: that cursor is not its last event
+  const other = await reactor([
+    "-H",
+    "unix:///nonexistent.sock",
+    "--state-dir",
+    state,
+    "hosts",
+  ]);
+  assert.equal(other.code, 1, other.out);
+  assert.match(
+    other.out,
+    /^default\s+external\s+unix:\/\/\/nonexistent\.sock\s+down\s+-\s+-\s+-$/m,
+  );
 });
 
 Deno.test("reactor hosts exits 1 and names the host when an enabled host is unreachable", async () => {
