@@ -16,16 +16,11 @@
  */
 import type { HandlerContext, Hook } from "../lib/engine/hook.ts";
 import type { ReactorEvent } from "../lib/reactor.d.ts";
-import {
-  CommandError,
-  DockerApiError,
-  errorMessage,
-  oneLine,
-  ReactorError,
-} from "../lib/errors.ts";
+import { CommandError, errorMessage, oneLine, ReactorError } from "../lib/errors.ts";
 import { ensureIp } from "../lib/net/idempotent.ts";
 import { shellQuote } from "../lib/exec/shell_quote.ts";
 import { planLabels } from "./labels_plan.ts";
+import { HostRouteCleanup } from "./labels_cleanup.ts";
 import { ip, type Netns } from "../lib/net/ip.ts";
 import { parseLabelValue } from "../lib/net/label_parse.ts";
 import { NetnsGoneError } from "../lib/net/nsenter.ts";
@@ -37,9 +32,6 @@ import {
 import { HostRoutesStore, type StoredRoute } from "../lib/net/host_routes_store.ts";
 import { type BuiltinHook, describeSettings } from "../lib/config/builtin.ts";
 import { kind } from "../lib/config/problems.ts";
-
-import type { Log } from "../lib/log.ts";
-import type { Run } from "../lib/exec/run.ts";
 
 /** Default label prefix (as in the seed). */
 export const DEFAULT_LABEL_PREFIX = "docker-events.";
@@ -94,7 +86,13 @@ export function labelsHook(opts: LabelsHookOptions): Hook & { readonly stats: La
     hostRoute: `${prefix}host-route`,
   };
   const stats: LabelStats = { applied: 0, present: 0, failed: 0, refused: 0, removed: 0, gone: 0 };
-  const swept = new Map<string, Promise<void>>();
+  const cleanup = new HostRouteCleanup({
+    store,
+    stats,
+    label: keys.hostRoute,
+    ipTimeoutMs: opts.ipTimeoutMs ?? 10_000,
+    describe,
+  });
   const warnedRemote = new Set<string>();
 
   const hasLabels = (labels: Record<string, string>) =>
@@ -268,80 +266,6 @@ export function labelsHook(opts: LabelsHookOptions): Hook & { readonly stats: La
     else stats.applied++;
   }
 
-  async function removeHostRoutes(
-    hostId: string,
-    containerId: string,
-    name: string,
-    exec: Run,
-    log: Log,
-  ): Promise<number> {
-    const routes = await store.routesOf(hostId, containerId);
-    let failed = 0;
-    for (const r of routes) {
-      if (await store.sharedWithOthers(hostId, containerId, r)) {
-        await store.forget(hostId, containerId, r);
-        continue;
-      }
-      const cmd = ip.raw("route", r.del);
-      try {
-        const res = await ensureIp(cmd, { exec, timeoutMs: opts.ipTimeoutMs ?? 10_000 });
-        await store.forget(hostId, containerId, r);
-        stats.removed++;
-        log.info(
-          res.outcome === "absent"
-            ? `Host route already gone: ${shellQuote(cmd.argv)}`
-            : `Host route removed: ${shellQuote(cmd.argv)}`,
-          { container: name, route: r.del.slice(1).join(" ") },
-        );
-      } catch (err) {
-        failed++;
-        stats.failed++;
-        log.error(`Cannot remove host route: ${describe(err)}`, {
-          container: name,
-          label: keys.hostRoute,
-          cmd: shellQuote(cmd.argv),
-        });
-      }
-    }
-    return failed;
-  }
-
-  /** Once per host: remove routes of containers that stopped while reactor was not watching. */
-  function sweep(ctx: HandlerContext): Promise<void> {
-    let p = swept.get(ctx.host.id);
-    if (!p) {
-      p = (async () => {
-        for (const e of await store.entries()) {
-          if (e.hostId !== ctx.host.id) continue;
-          let running = false;
-          try {
-            running = (await ctx.host.docker.inspect(e.containerId, ctx.signal)).running;
-          } catch (err) {
-            if (!(err instanceof DockerApiError && err.isGone)) {
-              ctx.log.warn(`Cannot check container for stale host routes: ${errorMessage(err)}`, {
-                container: e.name,
-              });
-              continue;
-            }
-          }
-          if (!running) {
-            ctx.log.info(
-              "Removing host routes of a container that stopped while reactor was away",
-              {
-                container: e.name,
-              },
-            );
-            await removeHostRoutes(e.hostId, e.containerId, e.name, ctx.exec, ctx.log);
-          }
-        }
-      })().catch((err) => {
-        ctx.log.warn(`Stale host-route sweep failed: ${errorMessage(err)}`);
-      });
-      swept.set(ctx.host.id, p);
-    }
-    return p;
-  }
-
   return {
     name: "labels",
     stats,
@@ -352,12 +276,12 @@ export function labelsHook(opts: LabelsHookOptions): Hook & { readonly stats: La
       return STOP_ACTIONS.has(ev.action);
     },
     async handle(ctx: HandlerContext): Promise<void> {
-      if (ctx.host.local) await sweep(ctx);
+      if (ctx.host.local) await cleanup.sweep(ctx);
       const ev = ctx.event;
       if (ev.action === "start") return await apply(ctx);
       if (STOP_ACTIONS.has(ev.action)) {
         const name = ctx.container?.name ?? ev.actor.attributes["name"] ?? ev.actor.id.slice(0, 12);
-        const failed = await removeHostRoutes(ev.hostId, ev.actor.id, name, ctx.exec, ctx.log);
+        const failed = await cleanup.remove(ev.hostId, ev.actor.id, name, ctx);
         if (failed) {
           throw new LabelApplyError(`Cannot remove ${failed} host route(s) of container "${name}"`);
         }
@@ -365,7 +289,7 @@ export function labelsHook(opts: LabelsHookOptions): Hook & { readonly stats: La
     },
     plan: (ctx) => planLabels(ctx, { keys, policy, store }),
     async resync(ctx: HandlerContext): Promise<void> {
-      if (ctx.host.local) await sweep(ctx);
+      if (ctx.host.local) await cleanup.sweep(ctx);
       await apply(ctx);
     },
   };
@@ -383,7 +307,8 @@ function hostRouteMessage(verb: string, outcome: string, argv: readonly string[]
   return `Host route ${what}: ${shellQuote(argv)}`;
 }
 
-function describe(err: unknown): string {
+/** One line for a failed `ip` (its exit code and stderr). */
+export function describe(err: unknown): string {
   if (err instanceof CommandError) {
     const why = err.reason === "exit"
       ? `exit ${err.code}${err.stderr.trim() ? `: ${oneLine(err.stderr)}` : ""}`

@@ -68,7 +68,7 @@ export interface HookRuntime {
   /** Where to report outcomes of runs not tied to one event (a render, a publish). */
   readonly observer: Observer;
   readonly log: Log;
-  /** Aborted when the hook is replaced (reload) or reactor stops. */
+  /** Aborted when reactor stops. A hook replaced by a reload is told through its `close()`. */
   readonly signal: AbortSignal;
 }
 

@@ -16,6 +16,7 @@ import { oneLine } from "../errors.ts";
 import type { Log } from "../log.ts";
 import { spawnChild, type SpawnedChild } from "../exec/spawn.ts";
 import { sleep } from "../util/sleep.ts";
+import { cmdline, dirname, exists, isAlive, parentPid, readPid, terminate } from "./procs.ts";
 import type { ManagedConfig } from "./config.ts";
 import { passwdEntry } from "./passwd.ts";
 
@@ -360,69 +361,4 @@ function resolveExecutable(exe: string, pathOverride?: string): string {
     if (exists(`${dir}/${exe}`)) return `${dir}/${exe}`;
   }
   return exe;
-}
-
-async function terminate(pids: readonly number[], timeoutMs: number): Promise<void> {
-  for (const p of pids) signalPid(p, "SIGTERM");
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && pids.some(isAlive)) await sleep(50);
-  for (const p of pids) if (isAlive(p)) signalPid(p, "SIGKILL");
-  const hard = Date.now() + 5000;
-  while (Date.now() < hard && pids.some(isAlive)) await sleep(50);
-}
-
-function signalPid(pid: number, sig: Deno.Signal): void {
-  try {
-    Deno.kill(pid, sig);
-  } catch { /* gone */ }
-}
-
-/** True when `/proc/<pid>` exists and is not a zombie. */
-export function isAlive(pid: number): boolean {
-  try {
-    const st = Deno.readTextFileSync(`/proc/${pid}/status`);
-    return !/^State:\s+Z/m.test(st);
-  } catch {
-    return false;
-  }
-}
-
-function parentPid(pid: number): number | undefined {
-  try {
-    const m = /^PPid:\s+(\d+)/m.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function cmdline(pid: number): string {
-  try {
-    return Deno.readTextFileSync(`/proc/${pid}/cmdline`).replaceAll("\0", " ");
-  } catch {
-    return "";
-  }
-}
-
-async function readPid(path: string): Promise<number | undefined> {
-  try {
-    const n = Number((await Deno.readTextFile(path)).trim());
-    return Number.isInteger(n) && n > 0 ? n : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function exists(p: string): boolean {
-  try {
-    Deno.statSync(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function dirname(p: string): string {
-  const i = p.lastIndexOf("/");
-  return i > 0 ? p.slice(0, i) : "/";
 }

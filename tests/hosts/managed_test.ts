@@ -11,7 +11,8 @@ import { spawnChild } from "../../lib/exec/spawn.ts";
 import { type HostConfig, parseHostsSection } from "../../lib/hosts/config.ts";
 import { createConnector, createConnectors } from "../../lib/hosts/connector.ts";
 import { Reactor } from "../../lib/engine/reactor.ts";
-import { isAlive, ManagedDaemon, ManagedHostError } from "../../lib/hosts/managed.ts";
+import { ManagedDaemon, ManagedHostError } from "../../lib/hosts/managed.ts";
+import { isAlive } from "../../lib/hosts/procs.ts";
 import type { ReactorEvent } from "../../lib/reactor.d.ts";
 import { pumpEvents, recordingLog } from "./helpers.ts";
 

@@ -14,7 +14,8 @@ import { spawnChild } from "../../lib/exec/spawn.ts";
 import { type HostConfig, parseHostsSection } from "../../lib/hosts/config.ts";
 import { passwdEntry } from "../../lib/hosts/passwd.ts";
 import { createConnector } from "../../lib/hosts/connector.ts";
-import { isAlive, MANAGED_PATH } from "../../lib/hosts/managed.ts";
+import { MANAGED_PATH } from "../../lib/hosts/managed.ts";
+import { isAlive } from "../../lib/hosts/procs.ts";
 import type { ReactorEvent } from "../../lib/reactor.d.ts";
 import { pumpEvents, recordingLog } from "./helpers.ts";
 
