@@ -47,6 +47,17 @@ export function renderExecStart(argv: readonly string[]): string {
   return argv.map(systemdQuote).join(" ");
 }
 
+/** The unit lines that give a service its (absolute) state directory. */
+function stateDirLines(dir: string): string[] {
+  const stateDir = dir.replace(/\/+$/, "");
+  if (!stateDir.startsWith("/")) {
+    throw new TypeError(`State directory must be absolute: ${stateDir}`);
+  }
+  return stateDir.startsWith("/var/lib/")
+    ? [`StateDirectory=${stateDir.slice("/var/lib/".length)}`, "StateDirectoryMode=0700"]
+    : [`ReadWritePaths=-${systemdQuote(stateDir)}`];
+}
+
 /**
  * Render `reactor.service`.
  *
@@ -57,13 +68,7 @@ export function renderExecStart(argv: readonly string[]): string {
  * RestrictNamespaces, CapabilityBoundingSet or PrivatePIDs. What remains is harmless to that.
  */
 export function renderUnit(o: UnitOptions): string {
-  const stateDir = o.stateDir.replace(/\/+$/, "");
-  if (!stateDir.startsWith("/")) {
-    throw new TypeError(`State directory must be absolute: ${stateDir}`);
-  }
-  const stateLines = stateDir.startsWith("/var/lib/")
-    ? [`StateDirectory=${stateDir.slice("/var/lib/".length)}`, "StateDirectoryMode=0700"]
-    : [`ReadWritePaths=-${systemdQuote(stateDir)}`];
+  const stateLines = stateDirLines(o.stateDir);
   return [
     "# Written by `reactor install`. Re-run it to update; local changes: `systemctl edit reactor`.",
     "[Unit]",
@@ -113,13 +118,7 @@ export const L2VLAN_CAPABILITIES = ["CAP_NET_ADMIN", "CAP_NET_RAW"] as const;
  * with only {@link L2VLAN_CAPABILITIES}, host network namespace (it manages host links).
  */
 export function renderL2vlanUnit(o: UnitOptions): string {
-  const stateDir = o.stateDir.replace(/\/+$/, "");
-  if (!stateDir.startsWith("/")) {
-    throw new TypeError(`State directory must be absolute: ${stateDir}`);
-  }
-  const stateLines = stateDir.startsWith("/var/lib/")
-    ? [`StateDirectory=${stateDir.slice("/var/lib/".length)}`, "StateDirectoryMode=0700"]
-    : [`ReadWritePaths=-${systemdQuote(stateDir)}`];
+  const stateLines = stateDirLines(o.stateDir);
   return [
     "# Written by `reactor install --plugin l2vlan`. Re-run it to update.",
     "[Unit]",

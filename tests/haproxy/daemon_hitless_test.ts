@@ -110,7 +110,14 @@ Deno.test("reactor run drops no request while 20 backends start and stop", async
       assert.ok(hits.length >= MIN_REQUESTS, `only ${hits.length} requests`);
       assert.deepEqual(failed, [], `${failed.length} of ${hits.length} failed`);
       assert.ok([...tally(hits).keys()].some((b) => b.startsWith("churn")), "churn got traffic");
-      assert.equal(reloads(), reloadsBefore, "no reload");
+      assert.equal(
+        reloads(),
+        reloadsBefore,
+        `no reload; the daemon said:\n${
+          reactor.output().split("\n").filter((l) => /haproxy|HAProxy|Runtime/.test(l)).slice(-30)
+            .join("\n")
+        }`,
+      );
       assert.equal(forked(h.log()), forkedBefore, "HAProxy forked no new worker");
       assert.equal(await h.workerPid(), pidBefore);
       await waitFor(async () => {
