@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { endpointConnector } from "../lib/docker/connector.ts";
 import { Reactor } from "../lib/engine/reactor.ts";
 import { getLog, setupLogging } from "../lib/log.ts";
+import type { Observation } from "../lib/engine/observer.ts";
 import { startDockerd, waitFor } from "./harness/dockerd.ts";
 import { readRecords, type Record, recorderHook } from "./harness/recorder.ts";
 import { startDeno } from "./harness/process.ts";
@@ -243,6 +244,47 @@ Deno.test("DockerClient speaks to the real engine: version, info, networks, list
     c.close();
     await d.docker("rm", "-f", "exec1").catch(() => {});
   }
+});
+
+Deno.test("an observer subscriber sees events, hook outcomes and host state changes", async () => {
+  const hook = recorderHook({ actions: ["start"], failName: "obs-fail" });
+  const seen: Observation[] = [];
+  const stateDir = await Deno.makeTempDir();
+  const r = reactorFor(hook, stateDir);
+  const off = r.observer.subscribe((o) => seen.push(o));
+  const ac = new AbortController();
+  const running = r.run(ac.signal);
+  try {
+    await waitFor(() => seen.some((o) => o.kind === "host" && o.state === "up"), {
+      what: "host up",
+    });
+    const id = await d.runContainer("obs-ok");
+    await d.runContainer("obs-fail");
+    const hookOf = (name: string) =>
+      seen.find((o) =>
+        o.kind === "hook" && o.event?.actor.attributes["name"] === name && o.hook === "recorder"
+      );
+    await waitFor(() => hookOf("obs-ok") && hookOf("obs-fail"), { what: "hook outcomes" });
+    assert.ok(
+      seen.some((o) =>
+        o.kind === "event" && o.event.actor.id === id && o.event.action === "start" &&
+        !o.duplicate
+      ),
+    );
+    assert.equal((hookOf("obs-ok") as { outcome: string }).outcome, "ok");
+    assert.equal((hookOf("obs-fail") as { outcome: string }).outcome, "failed");
+    assert.deepEqual(
+      seen.filter((o) => o.kind === "host").map((o) => (o as { state: string }).state).slice(0, 2),
+      ["connecting", "up"],
+    );
+  } finally {
+    ac.abort();
+    await running;
+    off();
+    await d.dockerRaw("rm", "-f", "obs-ok", "obs-fail");
+    await Deno.remove(stateDir, { recursive: true });
+  }
+  assert.equal(seen.filter((o) => o.kind === "host").at(-1)?.["state" as never], "stopped");
 });
 
 Deno.test("teardown: stop the private dockerd", async () => {

@@ -74,6 +74,10 @@ export interface HostState {
   updatedAt: string;
 }
 
+function emptyState(hostId: string): HostState {
+  return { version: 1, hostId, recent: [], updatedAt: "" };
+}
+
 /** Reads and atomically writes `<stateDir>/hosts/<hostId>.json`. */
 export class HostStateStore {
   readonly path: string;
@@ -85,7 +89,27 @@ export class HostStateStore {
 
   /** Load the state; a missing or corrupt file yields an empty state (corrupt: renamed aside). */
   async load(hostId: string): Promise<{ state: HostState; warning?: string }> {
-    const empty: HostState = { version: 1, hostId, recent: [], updatedAt: "" };
+    const r = await this.#read(hostId);
+    if (!("corrupt" in r)) return r;
+    const aside = `${this.path}.corrupt-${Date.now()}`;
+    await Deno.rename(this.path, aside).catch(() => {});
+    return {
+      state: emptyState(hostId),
+      warning:
+        `Cursor file ${this.path} is corrupt (${r.corrupt}); moved to ${aside}, starting from a full resync`,
+    };
+  }
+
+  /** Read the saved state without changing anything (for `reactor hosts`); undefined if none. */
+  async peek(hostId: string): Promise<HostState | undefined> {
+    const r = await this.#read(hostId);
+    return "corrupt" in r || r.warning || !r.state.since ? undefined : r.state;
+  }
+
+  async #read(
+    hostId: string,
+  ): Promise<{ state: HostState; warning?: string } | { corrupt: string }> {
+    const empty = emptyState(hostId);
     let text: string;
     try {
       text = await Deno.readTextFile(this.path);
@@ -113,16 +137,9 @@ export class HostStateStore {
           },
         };
       }
-      throw new Error("unexpected shape");
+      return { corrupt: "unexpected shape" };
     } catch (err) {
-      const aside = `${this.path}.corrupt-${Date.now()}`;
-      await Deno.rename(this.path, aside).catch(() => {});
-      return {
-        state: empty,
-        warning: `Cursor file ${this.path} is corrupt (${
-          (err as Error).message
-        }); moved to ${aside}, starting from a full resync`,
-      };
+      return { corrupt: (err as Error).message };
     }
   }
 

@@ -9,6 +9,7 @@ import { errorMessage } from "../errors.ts";
 import type { Log } from "../log.ts";
 import type { HostConfig } from "./config.ts";
 import { createConnector } from "./connector.ts";
+import { HostStateStore } from "../engine/cursor.ts";
 
 /** One row of `reactor hosts`. */
 export interface HostReport {
@@ -92,15 +93,9 @@ async function lastEvent(
   id: string,
   endpoint: string,
 ): Promise<number | undefined> {
-  const safe = id.replace(/[^A-Za-z0-9_.-]/g, "_");
-  try {
-    const v = JSON.parse(await Deno.readTextFile(`${stateDir}/hosts/${safe}.json`));
-    if (v?.endpoint !== endpoint) return undefined;
-    if (typeof v.since === "string" && /^\d+$/.test(v.since)) {
-      return Number(BigInt(v.since) / 1_000_000n);
-    }
-  } catch { /* no cursor yet */ }
-  return undefined;
+  const saved = await new HostStateStore(stateDir, id).peek(id);
+  if (!saved?.since || saved.endpoint !== endpoint) return undefined;
+  return Number(BigInt(saved.since) / 1_000_000n);
 }
 
 /** Render reports as an aligned table. */
