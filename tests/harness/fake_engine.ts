@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { serveUnix, STREAM_HEADER } from "./http_unix.ts";
 
 /** One container the fake engine knows. */
 export interface FakeContainer {
@@ -65,6 +66,8 @@ export interface FakeEngine {
   stop(id: string): void;
   /** Remove it (emits `destroy`). */
   destroy(id: string): void;
+  /** End every open `/events` stream (the engine stays up: clients reconnect). */
+  closeStreams(): void;
   /** Stop serving; open streams end. */
   close(): Promise<void>;
 }
@@ -155,7 +158,6 @@ export async function startFakeEngine(opts: FakeEngineOptions = {}): Promise<Fak
   const requests = new Map<string, number>();
   const sinces: (string | null)[] = [];
   const streams = new Set<ReadableStreamDefaultController<Uint8Array>>();
-  const hung: (() => void)[] = [];
   let eventsN = 0;
   let pid = 1000;
 
@@ -168,6 +170,14 @@ export async function startFakeEngine(opts: FakeEngineOptions = {}): Promise<Fak
         streams.delete(c);
       }
     }
+  };
+  const closeStreams = () => {
+    for (const c of streams) {
+      try {
+        c.close();
+      } catch { /* already closed */ }
+    }
+    streams.clear();
   };
   const liveEvents = (): Response => {
     let ctl: ReadableStreamDefaultController<Uint8Array>;
@@ -184,10 +194,6 @@ export async function startFakeEngine(opts: FakeEngineOptions = {}): Promise<Fak
   };
 
   const handler = async (req: Request): Promise<Response> => {
-    if (opts.hang) {
-      await new Promise<void>((r) => hung.push(r));
-      return new Response(null, { status: 503 });
-    }
     const url = new URL(req.url);
     const path = url.pathname.replace(/^\/v\d+\.\d+/, "");
     const key = /^\/containers\/[^/]+\/json$/.test(path) && path !== "/containers/json"
@@ -231,7 +237,12 @@ export async function startFakeEngine(opts: FakeEngineOptions = {}): Promise<Fak
     }
     return Response.json({ message: `page not found: ${path}` }, { status: 404 });
   };
-  const server = Deno.serve({ path: socket, onListen: () => {} }, handler);
+  const server = serveUnix(socket, async (req) => {
+    const res = await handler(req);
+    // event streams are streamed (whatever a custom handler returned)
+    if (new URL(req.url).pathname.endsWith("/events")) res.headers.set(STREAM_HEADER, "1");
+    return res;
+  }, { hang: opts.hang });
 
   const attrs = (c: FakeContainer) => ({
     ...(c.labels ?? {}),
@@ -285,15 +296,11 @@ export async function startFakeEngine(opts: FakeEngineOptions = {}): Promise<Fak
       containers.delete(id);
       emit(eventLine("destroy", id, attrs(c)));
     },
+    closeStreams,
     async close() {
-      for (const c of streams) {
-        try {
-          c.close();
-        } catch { /* already closed */ }
-      }
-      streams.clear();
-      for (const r of hung) r();
-      await server.shutdown().catch(() => {});
+      closeStreams();
+      await server.close();
+
       if (dir) await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
