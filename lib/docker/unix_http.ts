@@ -130,7 +130,7 @@ export class UnixHttpClient {
 
   constructor(path: string, opts: { maxIdle?: number } = {}) {
     this.path = path;
-    this.#maxIdle = opts.maxIdle ?? 8;
+    this.#maxIdle = opts.maxIdle ?? 32;
   }
 
   /** Connections open now (idle or busy). */

@@ -67,14 +67,22 @@ export class ContainerStates {
       return { container: known && { ...known, running: false, pid: 0 }, movedOn: false };
     }
     let info: ContainerInfo;
+    // not tied to the session: events queued when reactor stops are still drained; a broken
+    // connection fails the request itself, a half-open one runs into the timeout. (A cleared
+    // timer, not AbortSignal.timeout: thousands of inspects a second would each leave a live
+    // 30 s timer behind.)
+    const ac = new AbortController();
+    const shutdown = this.#o.shutdown;
+    const onShutdown = () => ac.abort(shutdown.reason);
+    if (shutdown.aborted) onShutdown();
+    else shutdown.addEventListener("abort", onShutdown, { once: true });
+    const ms = this.#o.inspectTimeoutMs ?? 30_000;
+    const timer = setTimeout(
+      () => ac.abort(new DOMException(`Inspect timed out after ${ms} ms`, "TimeoutError")),
+      ms,
+    );
     try {
-      // not tied to the session: events queued when reactor stops are still drained; a broken
-      // connection fails the request itself, a half-open one runs into the timeout
-      const signal = AbortSignal.any([
-        this.#o.shutdown,
-        AbortSignal.timeout(this.#o.inspectTimeoutMs ?? 30_000),
-      ]);
-      info = await h.ctx!.docker.inspect(cid, signal);
+      info = await h.ctx!.docker.inspect(cid, ac.signal);
     } catch (err) {
       if (err instanceof DockerApiError && err.isGone) {
         // removed since: its last known state, not running, and it moved on
@@ -104,6 +112,9 @@ export class ContainerStates {
         reason: errorMessage(err),
       });
       return "deferred";
+    } finally {
+      clearTimeout(timer);
+      shutdown.removeEventListener("abort", onShutdown);
     }
     const started = rfc3339ToNano(info.startedAt);
     const movedOn = !ev.synthetic && started !== undefined && started > BigInt(ev.timeNano);

@@ -9,7 +9,7 @@
 
 /** A running server. */
 export interface UnixHttpServer {
-  /** Stop listening and close every connection (streamed bodies are cancelled). */
+  /** Stop listening and close every connection (streamed bodies are cancelled); idempotent. */
   close(): Promise<void>;
 }
 
@@ -164,6 +164,7 @@ export function serveUnix(
 
   return {
     async close() {
+      if (closed) return;
       closed = true;
       listener.close();
       for (const r of bodies) await r.cancel().catch(() => {});
