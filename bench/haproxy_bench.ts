@@ -26,7 +26,7 @@ import { builtinRenderer, renderConfig } from "../lib/haproxy/render.ts";
 import { parseHaproxySettings } from "../lib/haproxy/settings.ts";
 import { getLog, setupLogging } from "../lib/log.ts";
 import { haproxyHook } from "../hooks/haproxy.ts";
-import { type Arrival, bareReader, wallMs } from "./bare_reader.ts";
+import { type Arrival, bareReader, wallMs } from "./arrivals.ts";
 import { type Row, table } from "./table.ts";
 
 /** Samples per approach (BENCH_SCALE=0.1 for a quick smoke run). */

@@ -139,6 +139,21 @@ function stderrWriter(line: string): void {
   }
 }
 
+/** Severity order of {@link LOG_LEVELS}. */
+const ORDER: Record<LogLevel, number> = {
+  trace: 0,
+  debug: 1,
+  info: 2,
+  warning: 3,
+  error: 4,
+  fatal: 5,
+};
+/**
+ * The lowest level `setupLogging` lets through: records below it are dropped before any work
+ * (no field merging, no LogTape call). Until logging is set up, LogTape decides.
+ */
+let lowest = 0;
+
 /** Configure the process-wide logger. Safe to call again (reconfigures). */
 export function setupLogging(
   opts: { level?: LogLevel; format?: LogFormat; writer?: LogWriter; color?: boolean } = {},
@@ -155,21 +170,29 @@ export function setupLogging(
       { category: ["logtape", "meta"], lowestLevel: "error", sinks: ["out"] },
     ],
   });
+  lowest = ORDER[opts.level ?? "info"];
 }
 
 /** Get a logger, optionally with fields bound. */
 export function getLog(fields: LogFields = {}): Log {
-  return wrap(fields);
+  return wrap(() => fields);
 }
 
-function wrap(bound: LogFields): Log {
-  const lg = getLogger(["reactor"]);
-  const merge = (f?: LogFields) => f ? { ...bound, ...f } : bound;
+const logger = getLogger(["reactor"]);
+
+/**
+ * A logger whose bound fields are merged only when a record is actually written (a `child()` per
+ * event costs one small object, and nothing at all below the level).
+ */
+function wrap(bound: () => LogFields): Log {
+  let merged: LogFields | undefined;
+  const fields = () => merged ??= bound();
+  const with_ = (f?: LogFields) => f ? { ...fields(), ...f } : fields();
   return {
-    debug: (m, f) => lg.debug(m, merge(f)),
-    info: (m, f) => lg.info(m, merge(f)),
-    warn: (m, f) => lg.warn(m, merge(f)),
-    error: (m, f) => lg.error(m, merge(f)),
-    child: (f) => wrap({ ...bound, ...f }),
+    debug: (m, f) => void (lowest <= ORDER.debug && logger.debug(m, with_(f))),
+    info: (m, f) => void (lowest <= ORDER.info && logger.info(m, with_(f))),
+    warn: (m, f) => void (lowest <= ORDER.warning && logger.warn(m, with_(f))),
+    error: (m, f) => void (lowest <= ORDER.error && logger.error(m, with_(f))),
+    child: (f) => wrap(() => ({ ...fields(), ...f })),
   };
 }

@@ -1,7 +1,15 @@
 // deno-lint-ignore-file no-control-regex
 import assert from "node:assert/strict";
 import type { LogRecord } from "@logtape/logtape";
-import { formatJson, formatText, humanDuration, localTime, useColor } from "./log.ts";
+import {
+  formatJson,
+  formatText,
+  getLog,
+  humanDuration,
+  localTime,
+  setupLogging,
+  useColor,
+} from "./log.ts";
 import { exec } from "./exec/run.ts";
 
 function record(level: LogRecord["level"], message: string, properties: Record<string, unknown>) {
@@ -81,4 +89,45 @@ Deno.test("reactor's text log is coloured on a terminal, plain with NO_COLOR or 
   const piped = await exec(cmd.split(" "), { okCodes: [0, 1, 2], timeoutMs: 60_000 });
   assert.match(piped.stderr, /ERROR/);
   assert.doesNotMatch(piped.stderr, /\x1b\[/);
+});
+
+Deno.test("getLog() child() merges bound fields only into records that are written", () => {
+  const lines: string[] = [];
+  setupLogging({ level: "info", format: "json", writer: (l) => lines.push(l) });
+  try {
+    let built = 0;
+    const base = getLog({ host: "h1" });
+    const child = base.child({ container: "web" }).child({ action: "start" });
+    child.debug("below the level", {
+      get costly() {
+        built++;
+        return 1;
+      },
+    });
+    assert.equal(lines.length, 0, "nothing written below the level");
+    assert.equal(built, 0, "fields below the level are never read");
+    child.info("written", { n: 2 });
+    const rec = JSON.parse(lines[0]!);
+    assert.equal(rec.message, "written");
+    assert.deepEqual(
+      [rec.host, rec.container, rec.action, rec.n, rec.level],
+      ["h1", "web", "start", 2, "info"],
+    );
+    base.warn("parent unchanged");
+    assert.equal(JSON.parse(lines[1]!).container, undefined);
+  } finally {
+    setupLogging({ level: "fatal" });
+  }
+});
+
+Deno.test("setupLogging() applies a new level to loggers created before it", () => {
+  const lines: string[] = [];
+  const log = getLog().child({ k: "v" });
+  setupLogging({ level: "error", writer: (l) => lines.push(l) });
+  log.warn("dropped");
+  setupLogging({ level: "debug", writer: (l) => lines.push(l) });
+  log.debug("kept");
+  setupLogging({ level: "fatal" });
+  assert.equal(lines.length, 1);
+  assert.match(lines[0]!, /DEBUG kept k=v/);
 });

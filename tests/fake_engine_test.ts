@@ -7,6 +7,7 @@ import { endpointConnector } from "../lib/docker/connector.ts";
 import { Reactor } from "../lib/engine/reactor.ts";
 import { getLog, setupLogging } from "../lib/log.ts";
 import { waitFor } from "./harness/dockerd.ts";
+import { nanoToRfc3339, startFakeEngine } from "./harness/fake_engine.ts";
 import { recorderHook } from "./harness/recorder.ts";
 
 setupLogging({ level: "fatal" });
@@ -23,30 +24,18 @@ const ev = (nano: string, action: string, id: string) =>
 Deno.test("Reactor resumes with the exact last timeNano after an abrupt stream end", async () => {
   const dir = await Deno.makeTempDir();
   const sock = `${dir}/fake.sock`;
-  const sinces: (string | null)[] = [];
-  const paths: string[] = [];
-  let conn = 0;
-  const server = Deno.serve({ path: sock, onListen: () => {} }, (req) => {
-    const u = new URL(req.url);
-    paths.push(u.pathname);
-    if (u.pathname === "/_ping") {
-      return new Response("OK", { headers: { "Api-Version": "1.53" } });
-    }
-    if (u.pathname === "/v1.53/info") return Response.json({ Name: "fake", ServerVersion: "29.7" });
-    if (u.pathname === "/v1.53/containers/json") return Response.json([]);
-    const m = /^\/v1\.53\/containers\/(\w+)\/json$/.exec(u.pathname);
-    if (m) {
-      return Response.json({
-        Id: m[1],
-        Name: `/n-${m[1]}`,
-        State: { Running: true, Pid: 1, StartedAt: m[1] },
-        Config: { Image: "img", Labels: {} },
-        NetworkSettings: { Networks: {} },
-      });
-    }
-    if (u.pathname === "/v1.53/events") {
-      sinces.push(u.searchParams.get("since"));
-      const n = conn++;
+  const engine = await startFakeEngine({
+    socket: sock,
+    containers: ["aaa", "bbb"].map((id) => ({
+      id,
+      name: `n-${id}`,
+      running: true,
+      pid: 1,
+      startedAt: nanoToRfc3339(T(0)),
+    })),
+    // inspectable, but not listed: nothing for a resync to synthesize
+    route: (_req, url) => url.pathname.endsWith("/containers/json") ? Response.json([]) : undefined,
+    events: (_req, n) => {
       const body = new ReadableStream<Uint8Array>({
         async start(c) {
           const enc = new TextEncoder();
@@ -68,9 +57,9 @@ Deno.test("Reactor resumes with the exact last timeNano after an abrupt stream e
         },
       });
       return new Response(body, { headers: { "content-type": "application/jsonl" } });
-    }
-    return Response.json({ message: `no route ${u.pathname}` }, { status: 404 });
+    },
   });
+  const sinces = engine.sinces;
   const hook = recorderHook();
   const reactor = new Reactor({
     hosts: [endpointConnector({ id: "fake", url: `unix://${sock}` })],
@@ -86,12 +75,12 @@ Deno.test("Reactor resumes with the exact last timeNano after an abrupt stream e
     assert.equal(sinces[1], `${T(361).slice(0, -9)}.${T(361).slice(-9)}`);
     const starts = hook.records.filter((r) => r.action === "start" && r.trigger === "event");
     assert.deepEqual(starts.map((r) => r.id), ["aaa", "bbb"], "boundary event deduplicated");
-    assert.ok(paths.every((p) => p === "/_ping" || p.startsWith("/v1.53/")), paths.join(","));
+    assert.ok(engine.requests.get("/containers/{id}/json"), "inspected through the versioned API");
     assert.ok(reactor.stats.duplicates >= 1);
   } finally {
     ac.abort();
     await run;
-    await server.shutdown();
+    await engine.close();
   }
   const saved = JSON.parse(await Deno.readTextFile(`${dir}/hosts/fake.json`));
   assert.equal(saved.since, T(999));
@@ -101,11 +90,11 @@ Deno.test("Reactor resumes with the exact last timeNano after an abrupt stream e
 Deno.test("Reactor skips unparseable event lines and keeps going", async () => {
   const dir = await Deno.makeTempDir();
   const sock = `${dir}/fake.sock`;
-  const server = Deno.serve({ path: sock, onListen: () => {} }, (req) => {
-    const u = new URL(req.url);
-    if (u.pathname === "/_ping") return new Response("OK", { headers: { "Api-Version": "1.41" } });
-    if (u.pathname.endsWith("/containers/json")) return Response.json([]);
-    if (u.pathname.endsWith("/events")) {
+  // no containers: the inspect answers 404 (already gone)
+  const engine = await startFakeEngine({
+    socket: sock,
+    apiVersion: "1.41",
+    events: () => {
       const enc = new TextEncoder();
       return new Response(
         new ReadableStream({
@@ -115,9 +104,7 @@ Deno.test("Reactor skips unparseable event lines and keeps going", async () => {
           },
         }),
       );
-    }
-    if (u.pathname.endsWith("/info")) return Response.json({});
-    return Response.json({ message: "No such container: ccc" }, { status: 404 });
+    },
   });
   const hook = recorderHook();
   const reactor = new Reactor({
@@ -136,7 +123,7 @@ Deno.test("Reactor skips unparseable event lines and keeps going", async () => {
   } finally {
     ac.abort();
     await run;
-    await server.shutdown();
+    await engine.close();
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -41,17 +41,55 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(re + "$", "s");
 }
 
+/** A glob as the cheapest test: `web-*` is a prefix, `*.local` a suffix, `*db*` a substring. */
+function globTest(glob: string): (s: string) => boolean {
+  const inner = glob.replace(/^\*+|\*+$/g, "");
+  if (!/[*?]/.test(inner) && inner !== "") {
+    const lead = glob.startsWith("*"), trail = glob.endsWith("*");
+    if (lead && trail) return (s) => s.includes(inner);
+    if (trail) return (s) => s.startsWith(inner);
+    if (lead) return (s) => s.endsWith(inner);
+  }
+  const re = globToRegExp(glob);
+  return (s) => re.test(s);
+}
+
+/** One predicate from exact values (a Set past a few) and tests (globs, regexes). */
+function anyOf(exact: string[], tests: ((s: string) => boolean)[]): ValueMatcher {
+  const set = exact.length > 3 ? new Set(exact) : undefined;
+  const [a, b, c] = exact;
+  const isExact = set
+    ? (v: string) => set.has(v)
+    : exact.length === 1
+    ? (v: string) => v === a
+    : exact.length === 2
+    ? (v: string) => v === a || v === b
+    : exact.length === 3
+    ? (v: string) => v === a || v === b || v === c
+    : () => false;
+  if (tests.length === 0) return (v) => v !== undefined && isExact(v);
+  const [t0] = tests;
+  if (tests.length === 1 && exact.length === 0) return (v) => v !== undefined && t0!(v);
+  return (v) => {
+    if (v === undefined) return false;
+    if (isExact(v)) return true;
+    for (const t of tests) if (t(v)) return true;
+    return false;
+  };
+}
+
 /**
  * Compile one pattern value. Returns the matcher or a problem message (relative path `[]` or
- * `[index]` for list items).
+ * `[index]` for list items). `exact` is true when it only compares strings (the cheapest kind).
  */
 export function compilePattern(
   value: unknown,
-): { matcher: ValueMatcher; text: string } | MatchProblem {
+): { matcher: ValueMatcher; text: string; exact: boolean } | MatchProblem {
   const items = Array.isArray(value) ? value : [value];
   if (Array.isArray(value) && value.length === 0) {
     return { path: [], message: "empty list matches nothing — remove the key or add values" };
   }
+  const exact: string[] = [];
   const tests: ((s: string) => boolean)[] = [];
   const texts: string[] = [];
   for (let i = 0; i < items.length; i++) {
@@ -89,16 +127,16 @@ export function compilePattern(
       }
       tests.push((s) => re.test(s));
     } else if (/[*?]/.test(item)) {
-      const re = globToRegExp(item);
-      tests.push((s) => re.test(s));
+      tests.push(globTest(item));
     } else {
-      tests.push((s) => s === item);
+      exact.push(item);
     }
     texts.push(item);
   }
   return {
-    matcher: (v) => v !== undefined && tests.some((t) => t(v)),
+    matcher: anyOf(exact, tests),
     text: texts.length === 1 ? texts[0]! : `{${texts.join(",")}}`,
+    exact: tests.length === 0,
   };
 }
 
@@ -114,12 +152,13 @@ export function compileMatch(
   spec: unknown,
 ): { matcher: EventMatcher; problems: [] } | { matcher?: undefined; problems: MatchProblem[] } {
   const problems: MatchProblem[] = [];
-  const preds: ((e: ReactorEvent) => boolean)[] = [];
+  /** Predicates: cheap ones (exact strings) run first. */
+  const preds: { p: (e: ReactorEvent) => boolean; cheap: boolean }[] = [];
   const summary: string[] = [];
   const add = (
     path: (string | number)[],
     value: unknown,
-    get: (e: ReactorEvent) => (string | undefined)[],
+    pred: (m: ValueMatcher) => (e: ReactorEvent) => boolean,
     label: string,
   ) => {
     const c = compilePattern(value);
@@ -127,7 +166,7 @@ export function compileMatch(
       problems.push({ path: [...path, ...c.path], message: c.message });
       return;
     }
-    preds.push((e) => get(e).some((v) => c.matcher(v)));
+    preds.push({ p: pred(c.matcher), cheap: c.exact });
     summary.push(`${label}=${c.text}`);
   };
   const mapOf = (
@@ -146,7 +185,7 @@ export function compileMatch(
       return;
     }
     for (const [k, v] of Object.entries(value)) {
-      add([...path, k], v, (e) => [get(e, k)], `${label}.${k}`);
+      add([...path, k], v, (m) => (e) => m(get(e, k)), `${label}.${k}`);
     }
   };
 
@@ -160,13 +199,18 @@ export function compileMatch(
       for (const [key, value] of Object.entries(spec)) {
         switch (key) {
           case "type":
-            add([key], value, (e) => [e.type], "type");
+            add([key], value, (m) => (e) => m(e.type), "type");
             break;
           case "action":
-            add([key], value, (e) => [e.action, e.rawAction], "action");
+            add(
+              [key],
+              value,
+              (m) => (e) => m(e.action) || (e.rawAction !== e.action && m(e.rawAction)),
+              "action",
+            );
             break;
           case "scope":
-            add([key], value, (e) => [e.scope], "scope");
+            add([key], value, (m) => (e) => m(e.scope), "scope");
             break;
           case "labels":
             mapOf([key], value, (e, k) => e.actor.attributes[k], "labels");
@@ -180,9 +224,9 @@ export function compileMatch(
               break;
             }
             for (const [ak, av] of Object.entries(value)) {
-              if (ak === "id") add([key, ak], av, (e) => [e.actor.id], "actor.id");
+              if (ak === "id") add([key, ak], av, (m) => (e) => m(e.actor.id), "actor.id");
               else if (ak === "name") {
-                add([key, ak], av, (e) => [e.actor.attributes["name"]], "actor.name");
+                add([key, ak], av, (m) => (e) => m(e.actor.attributes["name"]), "actor.name");
               } else if (ak === "attributes") {
                 mapOf([key, ak], av, (e, k) => e.actor.attributes[k], "actor.attributes");
               } else {
@@ -208,7 +252,21 @@ export function compileMatch(
     }
   }
   if (problems.length) return { problems };
-  const fn = ((e: ReactorEvent) => preds.every((p) => p(e))) as EventMatcher;
+  const ps = [...preds.filter((x) => x.cheap), ...preds.filter((x) => !x.cheap)].map((x) => x.p);
+  const [p0, p1, p2] = ps;
+  const fn =
+    (ps.length === 0
+      ? () => true
+      : ps.length === 1
+      ? p0!
+      : ps.length === 2
+      ? (e: ReactorEvent) => p0!(e) && p1!(e)
+      : ps.length === 3
+      ? (e: ReactorEvent) => p0!(e) && p1!(e) && p2!(e)
+      : (e: ReactorEvent) => {
+        for (const p of ps) if (!p(e)) return false;
+        return true;
+      }) as EventMatcher;
   Object.defineProperty(fn, "summary", { value: summary.length ? summary.join(" ") : "*" });
   return { matcher: fn, problems: [] };
 }

@@ -79,3 +79,37 @@ Deno.test("compileMatch() matches the full action text too (health_status: healt
     true,
   );
 });
+
+Deno.test("compilePattern() glob shortcuts and long lists match like the general forms", () => {
+  const t = (p: unknown, v: string | undefined) => {
+    const c = compilePattern(p);
+    if (!("matcher" in c)) throw new Error(c.message);
+    return c.matcher(v);
+  };
+  for (
+    const [glob, yes, no] of [
+      ["web-*", "web-", "xweb-1"],
+      ["*.local", "db.local", "db.local.x"],
+      ["*db*", "my-db-1", "d-b"],
+      ["**", "", undefined],
+      ["*", "anything", undefined],
+      ["a*b", "a-x-b", "a-x-bc"],
+      ["*a?", "xab", "xa"],
+    ] as const
+  ) {
+    assert.equal(t(glob, yes), true, `${glob} ~ ${yes}`);
+    assert.equal(t(glob, no), false, `${glob} !~ ${no}`);
+  }
+  const many = ["a", "b", "c", "d", "e", "web-*"];
+  assert.equal(t(many, "e"), true);
+  assert.equal(t(many, "web-9"), true);
+  assert.equal(t(many, "f"), false);
+  assert.equal(t(many, undefined), false);
+});
+
+Deno.test("compileMatch() checks cheap fields first and keeps the raw action", () => {
+  const matcher = m({ actor: { name: "/^web-\\d$/" }, action: "exec_start: sh" });
+  assert.equal(matcher(ev({ action: "exec_start", rawAction: "exec_start: sh" })), true);
+  assert.equal(matcher(ev({ action: "exec_start", rawAction: "exec_start: ls" })), false);
+  assert.equal(matcher.summary, "actor.name=/^web-\\d$/ action=exec_start: sh");
+});

@@ -214,7 +214,7 @@ export class DockerClient {
     if (opts.filters) query.filters = JSON.stringify(opts.filters);
     const res = await this.#fetch("GET", "/events", { query, signal: opts.signal });
     if (!res.ok) await this.#fail(res, "GET", "/events");
-    return parseEventStream(res.body!, this.hostId, opts.onInvalid);
+    return parseEventStream(res.body!, this.hostId, opts.onInvalid, opts.signal);
   }
 
   /** Request and parse a JSON answer (timeNano kept exact). */
@@ -241,9 +241,12 @@ export class DockerClient {
 
   async #fetch(method: string, path: string, opts: RequestOptions): Promise<Response> {
     const prefix = opts.unversioned || !this.#api ? "" : `/v${this.#api}`;
-    const url = new URL(`${this.transport.baseUrl}${prefix}${path}`);
-    for (const [k, v] of Object.entries(opts.query ?? {})) {
-      if (v !== undefined) url.searchParams.set(k, String(v));
+    let target = `${prefix}${path}`;
+    if (opts.query) {
+      const q = new URLSearchParams();
+      for (const [k, v] of Object.entries(opts.query)) if (v !== undefined) q.set(k, String(v));
+      const qs = q.toString();
+      if (qs) target += `?${qs}`;
     }
     const headers: Record<string, string> = {};
     let body: string | undefined;
@@ -252,11 +255,13 @@ export class DockerClient {
       body = JSON.stringify(opts.body);
     }
     try {
-      return await fetch(url, {
+      const t = this.transport;
+      if (t.request) return await t.request({ method, target, headers, body, signal: opts.signal });
+      return await fetch(`${t.baseUrl}${target}`, {
         method,
         headers,
         body,
-        client: this.transport.client,
+        client: t.client,
         signal: opts.signal,
       });
     } catch (err) {
@@ -329,8 +334,9 @@ export async function* parseEventStream(
   body: ReadableStream<Uint8Array>,
   hostId: string,
   onInvalid: (err: DockerProtocolError) => void = () => {},
+  signal?: AbortSignal,
 ): AsyncGenerator<ReactorEvent, void, undefined> {
-  for await (const line of ndjsonLines(body)) {
+  for await (const line of ndjsonLines(body, signal)) {
     let ev: ReactorEvent;
     try {
       ev = parseEvent(line, hostId);

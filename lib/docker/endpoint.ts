@@ -5,6 +5,7 @@
  * @module
  */
 import { UsageError } from "../errors.ts";
+import { UnixHttpClient, type UnixRequest } from "./unix_http.ts";
 
 /** Client TLS material (file paths). */
 export interface ClientTls {
@@ -89,6 +90,11 @@ export interface Transport {
   /** `http://docker` for unix sockets, `https://host:port` for TCP. */
   readonly baseUrl: string;
   readonly client: Deno.HttpClient;
+  /**
+   * Optional: send requests without `fetch` (unix sockets, see `unix_http.ts`); `client` is
+   * then only a fallback for code that copies a transport without this field.
+   */
+  readonly request?: (req: UnixRequest) => Promise<Response>;
   /** Human description used in logs and errors (`unix:///var/run/docker.sock`). */
   readonly describe: string;
   close(): void;
@@ -96,10 +102,7 @@ export interface Transport {
 
 /** Make a transport for unix or tcp endpoints. ssh endpoints need `lib/hosts/ssh.ts`. */
 export async function openTransport(ep: Endpoint, tls?: ClientTls): Promise<Transport> {
-  if (ep.kind === "unix") {
-    const client = Deno.createHttpClient({ proxy: { transport: "unix", path: ep.path } });
-    return { baseUrl: "http://docker", client, describe: ep.url, close: () => client.close() };
-  }
+  if (ep.kind === "unix") return unixTransport(ep.path, ep.url);
   if (ep.kind === "tcp") {
     const opts: Deno.CreateHttpClientOptions & Partial<Deno.TlsCertifiedKeyPem> = {
       http2: false,
@@ -123,6 +126,28 @@ export async function openTransport(ep: Endpoint, tls?: ClientTls): Promise<Tran
   throw new UsageError(
     `Docker host ${ep.url}: ssh transport must be opened with openSshTransport() (lib/hosts/ssh.ts)`,
   );
+}
+
+/**
+ * A transport to a unix socket that does not go through `fetch` (see `unix_http.ts`: no
+ * blocking thread per connection, connections reused).
+ */
+export function unixTransport(path: string, describe = `unix://${path}`): Transport {
+  const http = new UnixHttpClient(path);
+  let fallback: Deno.HttpClient | undefined;
+  return {
+    baseUrl: "http://docker",
+    // created on first use only: a transport copied without `request` still works
+    get client() {
+      return fallback ??= Deno.createHttpClient({ proxy: { transport: "unix", path } });
+    },
+    request: (req) => http.request(req),
+    describe,
+    close: () => {
+      http.close();
+      fallback?.close();
+    },
+  };
 }
 
 async function readPem(path: string, what: string): Promise<string> {

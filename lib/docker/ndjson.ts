@@ -46,15 +46,33 @@ function clean(line: string): string {
   return (line.startsWith("\x1e") ? line.slice(1) : line).trim();
 }
 
-/** Read a byte stream as NDJSON lines. */
+/**
+ * Read a byte stream as NDJSON lines. When `signal` aborts, the stream is cancelled: the lines
+ * end at once and the connection under it is released (an aborted fetch alone does not always
+ * end its body, and then holds the connection open).
+ */
 export async function* ndjsonLines(
   body: ReadableStream<Uint8Array>,
+  signal?: AbortSignal,
 ): AsyncGenerator<string, void, undefined> {
   const splitter = new NdjsonSplitter();
   const decoder = new TextDecoder();
-  for await (const chunk of body) {
-    for (const line of splitter.push(decoder.decode(chunk, { stream: true }))) yield line;
+  const reader = body.getReader();
+  const cancel = () => void reader.cancel(signal?.reason).catch(() => {});
+  if (signal?.aborted) cancel();
+  signal?.addEventListener("abort", cancel, { once: true });
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      for (const line of splitter.push(decoder.decode(value, { stream: true }))) yield line;
+    }
+  } finally {
+    signal?.removeEventListener("abort", cancel);
+    // a consumer that stops early (break, throw) releases the connection too
+    await reader.cancel().catch(() => {});
   }
+  if (signal?.aborted) return;
   for (const line of splitter.push(decoder.decode())) yield line;
   for (const line of splitter.flush()) yield line;
 }

@@ -46,9 +46,11 @@ function strMap(v: unknown): Record<string, string> {
 
 /**
  * Parse JSON keeping `timeNano` exact as a decimal string (it exceeds 2^53).
- * Uses JSON.parse source-text access.
+ * Uses JSON.parse source-text access, and only when the text has a `timeNano` at all (a reviver
+ * costs a call per value: inspect and list answers never need it).
  */
 export function parseJsonExact(text: string): unknown {
+  if (!text.includes('"timeNano"')) return JSON.parse(text);
   return JSON.parse(
     text,
     function (this: unknown, key: string, value: unknown, ctx?: { source?: string }) {
@@ -71,19 +73,40 @@ export function nanoToSince(timeNano: string): string {
   return `${s.slice(0, -9)}.${s.slice(-9)}`;
 }
 
-/** Compare two exact timeNano strings (-1, 0, 1). */
+/**
+ * Compare two exact timeNano strings (-1, 0, 1). They are decimal digits without leading zeros
+ * (JSON numbers as the Engine writes them), so the longer is the larger and equal lengths
+ * compare as text: no BigInt on the hot path.
+ */
 export function compareNano(a: string, b: string): number {
-  const x = BigInt(a), y = BigInt(b);
-  return x < y ? -1 : x > y ? 1 : 0;
+  if (a.length !== b.length) return a.length < b.length ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 const HEALTH = new Set(["starting", "healthy", "unhealthy"]);
+
+/**
+ * The exact digits of an event line's top-level `timeNano`, checked against the parsed number;
+ * undefined when they cannot be found. A numeric `"timeNano":` can only be a key with a number
+ * value (inside a JSON string the quotes are escaped), and in an event only the top level has
+ * one (attributes are strings).
+ */
+function eventNano(line: string, parsed: unknown): string | undefined {
+  const m = /"timeNano"\s*:\s*(\d+)/.exec(line);
+  if (!m || typeof parsed !== "number") return undefined;
+  return Math.abs(Number(m[1]) - parsed) <= 1e4 ? m[1] : undefined;
+}
 
 /** Parse one `/events` line. Throws DockerProtocolError when it is not an event. */
 export function parseEvent(line: string, hostId: string): ReactorEvent {
   let v: unknown;
   try {
-    v = parseJsonExact(line);
+    // one plain parse; the exact timeNano comes from the text (no reviver on the hot path)
+    v = JSON.parse(line);
+    if (isObj(v) && typeof v["timeNano"] === "number") {
+      const exact = eventNano(line, v["timeNano"]);
+      v["timeNano"] = exact ?? (parseJsonExact(line) as Obj)["timeNano"];
+    }
   } catch (err) {
     throw new DockerProtocolError(
       `Cannot parse event from host "${hostId}": invalid JSON (${(err as Error).message}): ${

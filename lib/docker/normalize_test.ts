@@ -152,3 +152,12 @@ Deno.test("parseInspect() reads exposed and published ports", () => {
   ]);
   assert.deepEqual(parseInspect({ Id: "y" }, "local").ports, []);
 });
+
+Deno.test("parseEvent() keeps the top-level timeNano exact when attributes mention timeNano", () => {
+  const line =
+    `{"Type":"container","Action":"start","Actor":{"ID":"abc","Attributes":{"timeNano":"7","note":"{\\"timeNano\\":12}"}},"scope":"local","time":1795322049,"timeNano":1795322049951646361}`;
+  const ev = parseEvent(line, "h");
+  assert.equal(ev.timeNano, "1795322049951646361");
+  assert.equal(ev.actor.attributes["timeNano"], "7");
+  assert.equal(ev.actor.attributes["note"], '{"timeNano":12}');
+});

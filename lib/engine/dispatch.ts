@@ -9,15 +9,19 @@
  *   older incarnation is still handled (never skipped), but its handlers are told the container
  *   has moved on; nothing about the newer incarnation is recorded for it.
  * - A start counts as handled only once its hooks finished; a resync synthesizes a start for
- *   a running incarnation whose start was never handled.
+ *   a running incarnation whose start was never handled. A live start is recorded by its
+ *   event's time (`start_record.ts`), so telling whether it was handled needs no inspect.
+ * - The container is inspected only when something needs it: a hook that wants the event and
+ *   reads containers, the inventory (some hook reads containers, or someone subscribed), a
+ *   resync, or a start whose record only an inspect can match.
  * - When the container cannot be inspected because the connection broke, the event is not run
  *   half-blind: it waits (still holding the cursor) and is queued again first thing in the next
  *   session.
  *
  * @module
  */
-import { rfc3339ToNano, syntheticStart } from "../docker/normalize.ts";
-import { DockerApiError, DockerProtocolError, errorMessage } from "../errors.ts";
+import { syntheticStart } from "../docker/normalize.ts";
+import { errorMessage } from "../errors.ts";
 import type { Run } from "../exec/run.ts";
 import type { Log } from "../log.ts";
 import type { ContainerInfo, ContainerSummary, ReactorEvent } from "../reactor.d.ts";
@@ -25,10 +29,12 @@ import { eventKey } from "./dedup.ts";
 import type { Hook, Trigger } from "./hook.ts";
 import type { HostRuntime } from "./host_state.ts";
 import type { Inventory } from "./inventory.ts";
+import { ContainerStates } from "./container_state.ts";
 import { KeyedQueue } from "./keyed_queue.ts";
 import type { Observer } from "./observer.ts";
 import { runHooks } from "./run_hooks.ts";
-import { fromEvent, stopsContainer, tracksState } from "./event_state.ts";
+import { classifyStart, eventRecord, recordCovers } from "./start_record.ts";
+import { tracksState } from "./event_state.ts";
 
 /** Counters of one engine. */
 export interface ReactorStats {
@@ -66,6 +72,15 @@ export interface DispatcherOptions {
 
 type Outcome = "done" | "deferred";
 
+/** A queued event, with whether some hook wanted it when it arrived (under hooks `gen`). */
+interface Queued {
+  event: ReactorEvent;
+  token: number;
+  key: string;
+  wanted?: boolean;
+  gen?: number;
+}
+
 /** Runs hooks for events, in order per container. */
 export class Dispatcher {
   readonly stats: ReactorStats = {
@@ -79,16 +94,33 @@ export class Dispatcher {
     deferred: 0,
   };
   readonly queue: KeyedQueue;
-  hooks: readonly Hook[] = [];
   /** Called with every event received (after dedup), e.g. for `reactor events`. */
   tap?: (ev: ReactorEvent) => void;
   readonly #o: DispatcherOptions;
+  readonly #state: ContainerStates;
+  #hooks: readonly Hook[] = [];
+  /** Bumped when the hooks change (a `wanted` computed under older hooks is asked again). */
+  #gen = 0;
+  /** Some hook reads containers (so starts are inspected for the inventory they rely on). */
+  #someNeedContainer = false;
 
   constructor(opts: DispatcherOptions) {
     this.#o = opts;
     this.queue = new KeyedQueue(opts.concurrency, (err, key) => {
       opts.log.error(`Internal error while handling ${key}: ${errorMessage(err)}`);
     });
+    this.#state = new ContainerStates(opts);
+  }
+
+  /** The hooks, in run order. */
+  get hooks(): readonly Hook[] {
+    return this.#hooks;
+  }
+
+  set hooks(hooks: readonly Hook[]) {
+    this.#hooks = hooks;
+    this.#gen++;
+    this.#someNeedContainer = hooks.some((k) => k.needsContainer !== false);
   }
 
   /** An event read from the stream of `h` (synchronous: queues the work). */
@@ -105,17 +137,20 @@ export class Dispatcher {
       return;
     }
     h.dirty = true;
-    try {
-      this.tap?.(ev);
-    } catch (err) {
-      this.#o.log.warn(`Event tap failed: ${errorMessage(err)}`);
+    if (this.tap) {
+      try {
+        this.tap(ev);
+      } catch (err) {
+        this.#o.log.warn(`Event tap failed: ${errorMessage(err)}`);
+      }
     }
-    if (!this.#wanted(ev) && !tracksState(ev)) {
+    const wanted = this.#wanted(ev);
+    if (!wanted && !tracksState(ev)) {
       h.tracker.observe(ev.timeNano);
       h.doneKeys.add(key);
       return;
     }
-    this.#push(h, { event: ev, token: h.tracker.begin(ev.timeNano), key });
+    this.#push(h, { event: ev, token: h.tracker.begin(ev.timeNano), key, wanted, gen: this.#gen });
   }
 
   /** Queue again the events a broken session left (call when the next session is up). */
@@ -131,27 +166,30 @@ export class Dispatcher {
     now: string,
     signal?: AbortSignal,
   ): Promise<number> {
-    const running = list.filter((c) => c.state === "running");
     const existing = new Set(list.map((c) => c.id));
-    for (const id of [...h.handledStart.keys()]) {
+    for (const id of h.handledStart.keys()) {
       if (!existing.has(id)) {
         h.handledStart.delete(id);
         h.dirty = true;
       }
     }
     let synthesized = 0;
-    const done = running.map((c) =>
-      new Promise<void>((resolve) => {
-        const ev = syntheticStart(c, now);
-        this.queue.push(`${h.id}/${c.id}`, async () => {
-          try {
-            if (await this.#handle(h, ev, "resync", h.epoch) === "synthesized") synthesized++;
-          } finally {
-            resolve();
-          }
-        });
-      })
-    );
+    const done: Promise<void>[] = [];
+    for (const c of list) {
+      if (c.state !== "running") continue;
+      done.push(
+        new Promise<void>((resolve) => {
+          const ev = syntheticStart(c, now);
+          this.queue.push(`${h.id}/${c.id}`, async () => {
+            try {
+              if (await this.#handle(h, ev, "resync", h.epoch) === "synthesized") synthesized++;
+            } finally {
+              resolve();
+            }
+          });
+        }),
+      );
+    }
     return Promise.all(done).then(() => {
       if (!signal?.aborted) this.#o.inventory.resynced(h.id, existing);
       return synthesized;
@@ -171,22 +209,40 @@ export class Dispatcher {
     }
   }
 
+  /** Some hook wants `ev` (a throwing filter counts: runHooks reports it). */
   #wanted(ev: ReactorEvent): boolean {
-    return this.hooks.some((hook) => {
+    for (const hook of this.#hooks) {
       try {
-        return hook.wants(ev);
+        if (hook.wants(ev)) return true;
       } catch {
-        return true; // let runHooks report the failing filter
+        return true;
       }
-    });
+    }
+    return false;
   }
 
-  #push(h: HostRuntime, d: { event: ReactorEvent; token: number; key: string }): void {
+  /** The hooks that want `ev`, each asked once (a throwing filter is logged and skipped). */
+  #wanting(ev: ReactorEvent): Hook[] {
+    const out: Hook[] = [];
+    for (const hook of this.#hooks) {
+      try {
+        if (hook.wants(ev)) out.push(hook);
+      } catch (err) {
+        this.#o.log.error(`Hook "${hook.name}" filter failed: ${errorMessage(err)}`, {
+          host: ev.hostId,
+        });
+      }
+    }
+    return out;
+  }
+
+  #push(h: HostRuntime, d: Queued): void {
     const epoch = h.epoch;
     this.queue.push(queueKey(d.event), async () => {
       let outcome: Outcome | "synthesized" | "skipped" = "done";
       try {
-        outcome = await this.#handle(h, d.event, "event", epoch);
+        const hint = d.gen === this.#gen ? d.wanted : undefined;
+        outcome = await this.#handle(h, d.event, "event", epoch, false, hint);
       } finally {
         if (outcome === "deferred") {
           h.deferred.push(d);
@@ -203,6 +259,7 @@ export class Dispatcher {
   /**
    * Handle one event. A `resync` trigger is a synthesized start: it runs as a real start when
    * this incarnation's start was never handled ("synthesized"), else only the hooks' `resync`.
+   * `wanted === false`: no hook wanted it on arrival (the hooks did not change since).
    */
   async #handle(
     h: HostRuntime,
@@ -210,60 +267,68 @@ export class Dispatcher {
     trigger: Trigger,
     epoch: number,
     force = false,
+    wanted?: boolean,
   ): Promise<Outcome | "synthesized" | "skipped"> {
     const host = h.ctx;
     if (!host) return "deferred";
     if (epoch <= h.brokenEpoch && !this.#o.once) return "deferred";
     const cid = ev.type === "container" ? ev.actor.id : ev.actor.attributes["container"];
     const isStart = ev.type === "container" && ev.action === "start";
-    if (!isStart && trigger === "event" && !force && !this.#wanted(ev)) {
+    const hooks = wanted === false ? [] : this.#wanting(ev);
+    // the inventory is kept current for hooks that read containers and for its subscribers
+    const inventory = this.#someNeedContainer || this.#o.inventory.watched;
+    if (!isStart && trigger === "event" && !force && hooks.length === 0) {
       // followed for the inventory only: no hook wants it
-      if (ev.type === "network" && cid && this.#o.inventory.get(h.id, cid)?.running) {
-        const r = await this.#stateFor(h, ev, cid, epoch);
-        if (r === "deferred") return "deferred";
-      } else if (cid) this.#fromEvent(h, ev, cid);
+      if (!cid) return "done";
+      if (ev.type === "network" && inventory && this.#o.inventory.get(h.id, cid)?.running) {
+        if (await this.#state.of(h, ev, cid, epoch) === "deferred") return "deferred";
+      } else this.#state.fromEvent(h, ev, cid);
       return "done";
     }
+    // a live start: was it handled already? (the record tells, or only an inspect can)
+    const seen = isStart && trigger === "event" && !force && !ev.synthetic
+      ? classifyStart(h.handledStart.get(cid!), ev.timeNano)
+      : undefined;
+    if (seen === "handled") return this.#skip(h, ev, undefined);
+    const inspect = trigger === "resync" || force || seen === "unknown" ||
+      (isStart && inventory) || hooks.some((k) => k.needsContainer !== false);
     let container: ContainerInfo | undefined;
-    let movedOn = false;
-    if (cid) {
-      const r = await this.#stateFor(h, ev, cid, epoch);
+    let movedOn = seen === "older";
+    if (cid && inspect) {
+      const r = await this.#state.of(h, ev, cid, epoch);
       if (r === "deferred") return "deferred";
       ({ container, movedOn } = r);
-    }
+    } else if (cid) this.#state.fromEvent(h, ev, cid);
     let run: Trigger = trigger;
     let result: Outcome | "synthesized" | "skipped" = "done";
-    // the incarnation this start belongs to (undefined: an older one, or unknown)
-    const incarnation = isStart && container && !movedOn ? container.startedAt : undefined;
     if (isStart && trigger === "resync") {
       if (!container?.running) return "skipped";
-      if (h.handledStart.get(container.id) !== container.startedAt) {
+      if (!recordCovers(h.handledStart.get(container.id), container.startedAt)) {
         run = "event"; // a missed start: synthesize it
         result = "synthesized";
         this.stats.synthetic++;
       } else this.stats.resynced++;
-    } else if (isStart && !force && incarnation && h.handledStart.get(cid!) === incarnation) {
-      this.#o.log.debug("Start already handled for this incarnation (by a resync); skipping", {
-        host: h.id,
-        container: container?.name,
-      });
-      return "skipped";
-    } else if (trigger === "resync") return "skipped";
-    const log = this.#o.log.child({
+    } else if (
+      seen === "unknown" && container && !movedOn &&
+      recordCovers(h.handledStart.get(cid!), container.startedAt)
+    ) return this.#skip(h, ev, container);
+    else if (trigger === "resync") return "skipped";
+    const fields: Record<string, unknown> = {
       host: h.id,
       container: container?.name ?? ev.actor.attributes["name"] ?? ev.actor.id.slice(0, 12),
       action: ev.action,
-      // the same words as the stop summary's counters
-      ...(ev.synthetic ? run === "event" ? { synthetic: true } : { resync: true } : {}),
-      ...(movedOn ? { movedOn: true } : {}),
-    });
+    };
+    // the same words as the stop summary's counters
+    if (ev.synthetic) fields[run === "event" ? "synthetic" : "resync"] = true;
+    if (movedOn) fields.movedOn = true;
     const outcomes = await runHooks({
-      hooks: this.hooks,
+      hooks,
+      filtered: true,
       event: ev,
       container,
       movedOn,
       host,
-      log,
+      log: this.#o.log.child(fields),
       exec: this.#o.exec,
       trigger: run,
       timeoutMs: this.#o.handlerTimeoutMs,
@@ -273,6 +338,7 @@ export class Dispatcher {
     this.stats.hookRuns += outcomes.length;
     for (const o of outcomes) {
       if (!o.ok) this.stats.failures++;
+      if (!this.#o.observer.active) continue;
       this.#o.observer.emit({
         kind: "hook",
         at: Date.now(),
@@ -286,103 +352,24 @@ export class Dispatcher {
       });
     }
     // recorded only now that the hooks finished: a crash before this replays the start
-    if (isStart && run === "event" && container?.running && (incarnation || ev.synthetic)) {
-      h.handledStart.set(container.id, container.startedAt);
+    if (isStart && run === "event") {
+      if (ev.synthetic) {
+        if (container?.running) h.handledStart.set(container.id, container.startedAt);
+      } else if (!movedOn) h.handledStart.set(cid!, eventRecord(ev.timeNano));
       h.dirty = true;
     }
     return result;
   }
 
-  #fromEvent(h: HostRuntime, ev: ReactorEvent, cid: string): void {
-    fromEvent(this.#o.inventory, h.id, ev, cid);
-    if (ev.type === "container" && ev.action === "destroy") {
-      if (h.handledStart.delete(cid)) h.dirty = true;
-      this.#o.inventory.remove(h.id, cid);
-    }
-  }
-
-  /**
-   * The container's state for this event: inspected now, but with `running: false`, `pid: 0`
-   * when it moved on since (restarted after the event, or removed). "deferred" when the
-   * connection broke (the event waits for the next session).
-   */
-  async #stateFor(
-    h: HostRuntime,
-    ev: ReactorEvent,
-    cid: string,
-    epoch: number,
-  ): Promise<{ container: ContainerInfo | undefined; movedOn: boolean } | "deferred"> {
-    const inv = this.#o.inventory;
-    const known = inv.get(h.id, cid);
-    this.#fromEvent(h, ev, cid);
-    if (ev.type === "container" && ev.action === "destroy") {
-      return { container: known && { ...known, running: false, pid: 0 }, movedOn: false };
-    }
-    let info: ContainerInfo;
-    try {
-      // not tied to the session: events queued when reactor stops are still drained; a broken
-      // connection fails the request itself, a half-open one runs into the timeout
-      const signal = AbortSignal.any([
-        this.#o.shutdown,
-        AbortSignal.timeout(this.#o.inspectTimeoutMs ?? 30_000),
-      ]);
-      info = await h.ctx!.docker.inspect(cid, signal);
-    } catch (err) {
-      if (err instanceof DockerApiError && err.isGone) {
-        // removed since: its last known state, not running, and it moved on
-        return { container: known && pastState(known, ev), movedOn: !!known };
-      }
-      if (err instanceof DockerApiError || err instanceof DockerProtocolError) {
-        this.#o.log.warn(`Cannot inspect container ${cid.slice(0, 12)}: ${errorMessage(err)}`, {
-          host: h.id,
-        });
-        return { container: known, movedOn: false };
-      }
-      if (this.#o.once) throw err;
-      // the connection broke: do not run hooks half-blind; wait for the next session
-      h.brokenEpoch = Math.max(h.brokenEpoch, epoch);
-      h.session?.abort(err);
-      this.#o.log.warn(
-        `Cannot inspect container ${cid.slice(0, 12)} (${
-          errorMessage(err)
-        }); its ${ev.action} will be handled after reconnecting`,
-        { host: h.id },
-      );
-      this.#o.observer.emit({
-        kind: "deferred",
-        at: Date.now(),
-        hostId: h.id,
-        event: ev,
-        reason: errorMessage(err),
-      });
-      return "deferred";
-    }
-    const started = rfc3339ToNano(info.startedAt);
-    const movedOn = !ev.synthetic && started !== undefined && started > BigInt(ev.timeNano);
-    if (movedOn) {
-      // restarted after this event: keep the inventory current, hand the handler the past
-      if (info.running) inv.upsert(info, "start");
-      return { container: pastState(info, ev), movedOn: true };
-    }
-    // a container being stopped still runs during its grace period: the view keeps it stopped
-    const leaving = info.running && stopsContainer(ev);
-    if ((info.running || known) && !leaving) {
-      inv.upsert(info, ev.action === "start" ? "start" : "update");
-    }
-    return { container: info, movedOn: false };
+  #skip(h: HostRuntime, ev: ReactorEvent, container: ContainerInfo | undefined): "skipped" {
+    this.#o.log.debug("Start already handled for this incarnation; skipping", {
+      host: h.id,
+      container: container?.name ?? ev.actor.attributes["name"],
+    });
+    return "skipped";
   }
 }
 
-/**
- * A container's state as far as it belongs to an event it has moved on from: not running, no
- * pid, and no start time unless the known incarnation is the event's own (a later one's
- * `StartedAt` would be misleading).
- */
-function pastState(c: ContainerInfo, ev: ReactorEvent): ContainerInfo {
-  const started = rfc3339ToNano(c.startedAt);
-  const own = ev.synthetic || (started !== undefined && started <= BigInt(ev.timeNano));
-  return { ...c, running: false, pid: 0, status: "exited", startedAt: own ? c.startedAt : "" };
-}
 /** Per-container ordering key: container events and network events that name a container. */
 export function queueKey(ev: ReactorEvent): string {
   const cid = ev.type === "container" ? ev.actor.id : ev.actor.attributes["container"];

@@ -47,9 +47,11 @@ export function fromEvent(inv: Inventory, hostId: string, ev: ReactorEvent, cid:
   } else if (ev.action === "rename") inv.renamed(hostId, cid, ev.actor.attributes["name"] ?? "");
 }
 
+/** Container actions the engine follows even when no hook wants them. */
+const TRACKED = new Set(["start", "destroy", "die", "stop", "kill", "health_status", "rename"]);
+
 /** Events the engine follows even when no hook wants them (handled starts, the inventory). */
 export function tracksState(ev: ReactorEvent): boolean {
-  return ev.type === "container" &&
-      ["start", "destroy", "die", "stop", "kill", "health_status", "rename"].includes(ev.action) ||
+  return ev.type === "container" && TRACKED.has(ev.action) ||
     ev.type === "network" && (ev.action === "connect" || ev.action === "disconnect");
 }

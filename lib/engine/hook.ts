@@ -32,7 +32,8 @@ export interface HandlerContext {
   readonly event: ReactorEvent;
   /**
    * The inspected container for container events. For `die`/`destroy` (or a container that is
-   * already gone) this is the last known inspect data; undefined when reactor never saw it.
+   * already gone) this is the last known inspect data; undefined when reactor never saw it, and
+   * when no hook for this event needs it (see {@link Hook.needsContainer}).
    */
   readonly container: ContainerInfo | undefined;
   readonly host: HostContext;
@@ -113,6 +114,14 @@ export interface Hook {
   readonly rule?: string;
   /** Cheap pre-filter on the raw event (no inspect yet). */
   wants(event: ReactorEvent): boolean;
+  /**
+   * Optional, default true: the hook reads `ctx.container` (or `ctx.movedOn`). A hook that
+   * reacts to the event's own attributes only says `false`: when no hook that wants an event
+   * needs the container and nothing else needs inspect data (an inventory subscriber), the
+   * engine calls the hooks without inspecting first (`ctx.container` is then undefined). The
+   * exactly-once handling of starts holds either way.
+   */
+  readonly needsContainer?: boolean;
   /** React to an event. Throwing marks the event as failed for this hook (logged, counted). */
   handle(ctx: HandlerContext): Promise<void>;
   /**

@@ -37,18 +37,26 @@ export interface RunHooksInput {
   timeoutMs: number;
   /** Aborted on shutdown; combined with each hook's timeout signal. */
   signal?: AbortSignal;
+  /** Every hook in `hooks` already said it wants the event (`wants()` is not asked again). */
+  filtered?: boolean;
 }
 
 /** Run every hook that wants the event (or has `resync` for resync triggers). */
 export async function runHooks(input: RunHooksInput): Promise<HookOutcome[]> {
   const out: HookOutcome[] = [];
   const ev = input.event;
+  const outer = input.signal;
   for (const hook of input.hooks) {
     if (input.trigger === "resync" && !hook.resync) continue;
-    if (!safeWants(hook, ev, input.log)) continue;
+    if (!input.filtered && !safeWants(hook, ev, input.log)) continue;
     const timeoutMs = hook.timeoutMs ?? input.timeoutMs;
+    // one controller per hook, aborted by its timeout or by shutdown (a listener is cheaper
+    // than a dependent signal from AbortSignal.any)
     const ac = new AbortController();
-    const signal = input.signal ? AbortSignal.any([ac.signal, input.signal]) : ac.signal;
+    const onShutdown = () => ac.abort(outer?.reason);
+    if (outer?.aborted) onShutdown();
+    else outer?.addEventListener("abort", onShutdown, { once: true });
+    const signal = ac.signal;
     const log = input.log.child({ hook: hook.name });
     const ctx: HandlerContext = {
       event: ev,
@@ -86,6 +94,7 @@ export async function runHooks(input: RunHooksInput): Promise<HookOutcome[]> {
       out.push({ ...id, ok: false, error: msg, durationMs });
     } finally {
       clearTimeout(timer);
+      outer?.removeEventListener("abort", onShutdown);
     }
   }
   return out;
