@@ -68,7 +68,7 @@ export async function readJsonWithBackup<T>(
     }
     problem = (err as Error).message;
   }
-  const aside = `${path}.corrupt-${Date.now()}`;
+  const aside = await freeName(`${path}.corrupt-${Date.now()}`);
   await Deno.rename(path, aside).catch(() => {});
   try {
     const value = await readValidated(`${path}.bak`, validate);
@@ -84,5 +84,18 @@ export async function readJsonWithBackup<T>(
       warning:
         `State file ${path} is unusable (${problem}) and ${path}.bak too (${why}): moved to ${aside}, starting empty — allocations of running containers are unknown until they are recreated`,
     };
+  }
+}
+
+/** `base`, or `base-1`, `base-2`, … : the first name not taken (a rename would overwrite). */
+async function freeName(base: string): Promise<string> {
+  for (let i = 0;; i++) {
+    const name = i ? `${base}-${i}` : base;
+    try {
+      await Deno.lstat(name);
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) return name;
+      throw err;
+    }
   }
 }
