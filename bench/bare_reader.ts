@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { lines } from "./lines.ts";
 
 function wallMs(): number {
   return performance.timeOrigin + performance.now();
@@ -49,31 +50,22 @@ async function follow(
   const filters = encodeURIComponent(JSON.stringify({ type: ["container"] }));
   const res = await fetch(`http://docker/events?filters=${filters}`, { client });
   out({ t: "up", at: wallMs() });
-  const dec = new TextDecoder();
-  let buf = "";
-  for await (const chunk of res.body!) {
-    buf += dec.decode(chunk, { stream: true });
-    let i: number;
-    while ((i = buf.indexOf("\n")) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      if (!line.trim()) continue;
-      let at = wallMs();
-      const v = JSON.parse(line);
-      const n = /"timeNano":(\d+)/.exec(line)?.[1] ?? "0";
-      const id = v.Actor?.ID ?? v.id;
-      if (inspect && v.Action === "start") {
-        const c = await (await fetch(`http://docker/containers/${id}/json`, { client })).json();
-        if (typeof c.State?.Pid !== "number") throw new Error("no pid");
-        at = wallMs();
-      }
-      if (print) out({ t: "e", id, a: v.Action, n, at });
-      if (count) {
-        first ||= at;
-        if (++seen === count) {
-          out({ t: "count", first, last: at });
-          seen = first = 0;
-        }
+  for await (const line of lines(res.body!)) {
+    let at = wallMs();
+    const v = JSON.parse(line);
+    const n = /"timeNano":(\d+)/.exec(line)?.[1] ?? "0";
+    const id = v.Actor?.ID ?? v.id;
+    if (inspect && v.Action === "start") {
+      const c = await (await fetch(`http://docker/containers/${id}/json`, { client })).json();
+      if (typeof c.State?.Pid !== "number") throw new Error("no pid");
+      at = wallMs();
+    }
+    if (print) out({ t: "e", id, a: v.Action, n, at });
+    if (count) {
+      first ||= at;
+      if (++seen === count) {
+        out({ t: "count", first, last: at });
+        seen = first = 0;
       }
     }
   }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ROOT } from "../tests/harness/process.ts";
+import { ROOT, terminate } from "../tests/harness/process.ts";
 
 /** A running child whose stdout is JSON lines. */
 export interface JsonChild {
@@ -126,18 +126,7 @@ export function startJsonChild(
     rss: () => rssOf(child.pid),
     stderr: () => err,
     async stop(graceMs = 10_000) {
-      if (!exited) {
-        try {
-          child.kill("SIGTERM");
-        } catch { /* gone */ }
-        const t = setTimeout(() => {
-          try {
-            child.kill("SIGKILL");
-          } catch { /* gone */ }
-        }, graceMs);
-        await status;
-        clearTimeout(t);
-      }
+      if (!exited) await terminate(child, status, graceMs);
       await writer.close().catch(() => {});
     },
   };

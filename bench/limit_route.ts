@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { lines } from "./lines.ts";
 
 if (import.meta.main) {
   const [socket, prefix] = Deno.args as [string, string];
@@ -15,8 +16,6 @@ if (import.meta.main) {
   const filters = encodeURIComponent(JSON.stringify({ type: ["container"], event: ["start"] }));
   const res = await fetch(`http://docker/events?filters=${filters}`, { client });
   Deno.stdout.writeSync(new TextEncoder().encode(`{"t":"up"}\n`));
-  const dec = new TextDecoder();
-  let buf = "";
   const route = async (id: string) => {
     const c = await (await fetch(`http://docker/containers/${id}/json`, { client })).json();
     const value: string | undefined = c.Config?.Labels?.[`${prefix}route`];
@@ -30,15 +29,8 @@ if (import.meta.main) {
       }).output();
     }
   };
-  for await (const chunk of res.body!) {
-    buf += dec.decode(chunk, { stream: true });
-    let i: number;
-    while ((i = buf.indexOf("\n")) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      if (!line.trim()) continue;
-      const v = JSON.parse(line);
-      void route(v.Actor?.ID ?? v.id);
-    }
+  for await (const line of lines(res.body!)) {
+    const v = JSON.parse(line);
+    void route(v.Actor?.ID ?? v.id);
   }
 }

@@ -7,6 +7,7 @@
  */
 import { exec } from "../../lib/exec/run.ts";
 import { RuntimeApi } from "../../lib/haproxy/runtime_api.ts";
+import { terminate } from "./process.ts";
 
 /** A running private HAProxy. */
 export interface TestHaproxy {
@@ -90,18 +91,7 @@ export async function startHaproxy(
   });
   const api = new RuntimeApi(statsSocket, { timeoutMs: 2000 });
   const close = async () => {
-    if (!exited) {
-      try {
-        child.kill("SIGTERM");
-      } catch { /* gone */ }
-      const t = setTimeout(() => {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* gone */ }
-      }, 5000);
-      await status;
-      clearTimeout(t);
-    }
+    if (!exited) await terminate(child, status, 5000);
     await pumps.catch(() => {});
     await removeDir();
   };

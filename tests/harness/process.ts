@@ -20,6 +20,29 @@ export interface TestProcess {
 /** Repo root (absolute). */
 export const ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 
+/**
+ * SIGTERM `child`, SIGKILL it after `graceMs`, and wait for `exited` (its status, with its
+ * output drained).
+ */
+export async function terminate(
+  child: Deno.ChildProcess,
+  exited: Promise<unknown>,
+  graceMs: number,
+): Promise<void> {
+  const send = (sig: Deno.Signal) => {
+    try {
+      child.kill(sig);
+    } catch { /* gone */ }
+  };
+  send("SIGTERM");
+  const t = setTimeout(() => send("SIGKILL"), graceMs);
+  try {
+    await exited;
+  } finally {
+    clearTimeout(t);
+  }
+}
+
 /** Start `deno run -A <script> ...args` from the repo root. */
 export function startDeno(
   script: string,
