@@ -7,7 +7,7 @@
  */
 import { eventMix, matchAll, ruleHooks } from "./matcher_rules.ts";
 
-const hooks = ruleHooks(100);
+const hooks = await ruleHooks(100);
 const events = eventMix(1000);
 
 Deno.bench("matcher: 1,000 events × 100 YAML rules", () => {

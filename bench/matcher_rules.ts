@@ -47,8 +47,8 @@ export function rulesYaml(n = 100): string {
 }
 
 /** Hooks of the rules, exactly as the daemon builds them. */
-export function ruleHooks(n = 100): Hook[] {
-  const doc = parseYamlText(rulesYaml(n), "bench.yaml");
+export async function ruleHooks(n = 100): Promise<Hook[]> {
+  const doc = await parseYamlText(rulesYaml(n), "bench.yaml");
   if (!doc.ok) throw new Error(doc.problems.list.join("\n"));
   const part = validateYaml(doc.value, doc.problems, []);
   if (doc.problems.list.length) throw new Error(doc.problems.list.join("\n"));

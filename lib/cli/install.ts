@@ -15,7 +15,7 @@ import {
 } from "../../install.ts";
 import { configOption } from "../config/flags.ts";
 import { UsageError } from "../errors.ts";
-import { DEFAULT_L2VLAN_SOCKET, DEFAULT_L2VLAN_STATE_DIR } from "../plugin/l2vlan/serve.ts";
+import { DEFAULT_L2VLAN_SOCKET, DEFAULT_L2VLAN_STATE_DIR } from "../plugin/l2vlan/defaults.ts";
 import { exec } from "../exec/run.ts";
 import type { ExitStatus } from "./exit.ts";
 import { type GlobalFlags, resolveGlobals } from "./globals.ts";

@@ -8,12 +8,7 @@ import { Command, type CommandUnknownOpts } from "commander";
 import { UsageError } from "../errors.ts";
 import { exec } from "../exec/run.ts";
 import type { IptablesMode } from "../plugin/l2vlan/linux.ts";
-import { buildL2vlanPlugin } from "../plugin/l2vlan/plugin_build.ts";
-import {
-  DEFAULT_L2VLAN_SOCKET,
-  DEFAULT_L2VLAN_STATE_DIR,
-  serveL2vlan,
-} from "../plugin/l2vlan/serve.ts";
+import { DEFAULT_L2VLAN_SOCKET, DEFAULT_L2VLAN_STATE_DIR } from "../plugin/l2vlan/defaults.ts";
 import type { ExitStatus } from "./exit.ts";
 import { type GlobalFlags, resolveGlobals } from "./globals.ts";
 import { installShutdownSignals } from "./signals.ts";
@@ -65,6 +60,8 @@ function l2vlanCommand(status: ExitStatus): CommandUnknownOpts {
     }
     const signals = installShutdownSignals();
     try {
+      // the plugin's code loads only when it is the command (the daemon never pays for it)
+      const { serveL2vlan } = await import("../plugin/l2vlan/serve.ts");
       await serveL2vlan({
         socket: all.socket ?? DEFAULT_L2VLAN_SOCKET,
         stateDir: l2vlanStateDir(all),
@@ -91,6 +88,7 @@ function buildCommand(status: ExitStatus): CommandUnknownOpts {
   cmd.action(async (opts, c) => {
     resolveGlobals(c.optsWithGlobals() as GlobalFlags);
     const o = opts as { out?: string; binary?: string };
+    const { buildL2vlanPlugin } = await import("../plugin/l2vlan/plugin_build.ts");
     const r = await buildL2vlanPlugin({ out: o.out ?? DEFAULT_PLUGIN_OUT, binary: o.binary, exec });
     // deno-lint-ignore no-console
     console.log(

@@ -20,8 +20,8 @@ function validateTs(value: unknown, file: string) {
   return { part };
 }
 
-function rules(yaml: string) {
-  const r = loadYamlText(yaml, "t.yaml");
+async function rules(yaml: string) {
+  const r = await loadYamlText(yaml, "t.yaml");
   assert.deepEqual(r.problems, []);
   return r.part.rules;
 }
@@ -76,7 +76,7 @@ function ctx(exec: Run, ev = event(), container?: ContainerInfo): HandlerContext
 }
 
 Deno.test("ruleHook() runs the rendered argv with env and cwd, no shell", async () => {
-  const [rule] = rules(
+  const [rule] = await rules(
     `events_reactor:\n  r:\n    event: { action: start }\n    run: [notify, "%%name%% started", "%%host%%"]\n    env: { WHO: "%%name%%" }\n    cwd: /tmp\n`,
   );
   const hook = ruleHook(rule!);
@@ -90,7 +90,7 @@ Deno.test("ruleHook() runs the rendered argv with env and cwd, no shell", async 
 });
 
 Deno.test("ruleHook() retries with doubling backoff, then gives up with the last error", async () => {
-  const [rule] = rules(
+  const [rule] = await rules(
     `events_reactor:\n  r:\n    run: [x]\n    retries: 2\n    backoff: 10ms\n    timeout: 1s\n`,
   );
   assert.equal(ruleBudgetMs(rule!), 3 * 1000 + 10 + 20 + 1000);
@@ -104,7 +104,7 @@ Deno.test("ruleHook() retries with doubling backoff, then gives up with the last
 });
 
 Deno.test("ruleHook() debounce skips repeats for the same container only", async () => {
-  const [rule] = rules(`events_reactor:\n  r:\n    run: [x]\n    debounce: 1h\n`);
+  const [rule] = await rules(`events_reactor:\n  r:\n    run: [x]\n    debounce: 1h\n`);
   const hook = ruleHook(rule!);
   const { exec, calls } = recorder();
   await hook.handle(ctx(exec));
@@ -113,8 +113,8 @@ Deno.test("ruleHook() debounce skips repeats for the same container only", async
   assert.equal(calls.length, 2);
 });
 
-Deno.test("ruleHook() and handlerHook() honour hosts:", () => {
-  const [rule] = rules(`events_reactor:\n  r:\n    run: [x]\n    hosts: [edge]\n`);
+Deno.test("ruleHook() and handlerHook() honour hosts:", async () => {
+  const [rule] = await rules(`events_reactor:\n  r:\n    run: [x]\n    hosts: [edge]\n`);
   assert.equal(ruleHook(rule!).wants(event()), false);
   assert.equal(ruleHook(rule!).wants(event({ hostId: "edge" })), true);
   const v = validateTs({ onStart: { run: () => {}, hosts: ["edge"] } }, "c.ts");
@@ -202,8 +202,8 @@ Deno.test("handlerHook() nsenter refuses a stopped container and a remote host w
   );
 });
 
-Deno.test("configHooks() orders built-ins, rules, then handlers", () => {
-  const part = rules(`events_reactor:\n  r:\n    run: [x]\n`);
+Deno.test("configHooks() orders built-ins, rules, then handlers", async () => {
+  const part = await rules(`events_reactor:\n  r:\n    run: [x]\n`);
   const ts = validateTs({ onStart: () => {} }, "c.ts").part.handlers;
   const fake = (name: string): BuiltinHook => ({
     name,
@@ -231,8 +231,8 @@ Deno.test("configHooks() orders built-ins, rules, then handlers", () => {
   assert.deepEqual(hooks.map((h) => h.name), ["labels:{}", "rule:r", "ts:onStart"]);
 });
 
-Deno.test("YAML rules may share settings through x- keys, anchors and merge keys", () => {
-  const [a, b] = rules(
+Deno.test("YAML rules may share settings through x- keys, anchors and merge keys", async () => {
+  const [a, b] = await rules(
     `x-defaults: &defaults\n  timeout: 5s\n  retries: 2\nevents_reactor:\n  a:\n    <<: *defaults\n    run: [x]\n  b:\n    <<: *defaults\n    retries: 0\n    run: [y]\n`,
   );
   assert.deepEqual([a?.timeoutMs, a?.retries, b?.timeoutMs, b?.retries], [5000, 2, 5000, 0]);
@@ -261,7 +261,7 @@ function bodies() {
 
 Deno.test("a rule with webhook: and no run: sends the rendered body; with run: it does both", async () => {
   const srv = bodies();
-  const [only, both] = rules(
+  const [only, both] = await rules(
     `events_reactor:\n  only:\n    webhook: { url: "${srv.url}/only", body: '{"n": "%%name%%", "h": "%%host%%"}' }\n` +
       `  both:\n    run: [notify, "%%name%%"]\n    webhook: { url: "${srv.url}/both" }\n`,
   );
@@ -308,7 +308,9 @@ Deno.test("a TS handler may send a webhook (with or without a function)", async 
 });
 
 Deno.test("configHooks() without the daemon's dispatcher: the webhook hooks own one and close it", async () => {
-  const [rule] = rules(`events_reactor:\n  r:\n    webhook: { url: "http://127.0.0.1:9/x" }\n`);
+  const [rule] = await rules(
+    `events_reactor:\n  r:\n    webhook: { url: "http://127.0.0.1:9/x" }\n`,
+  );
   const hooks = configHooks(
     { hooks: [], rules: [rule!], handlers: [], files: [], builtins: {}, hosts: [] },
     { stateDir: "/nonexistent", log: getLog(), insecure: false },
@@ -328,7 +330,7 @@ Deno.test("a TS on entry with neither run nor webhook is a problem at its field"
 });
 
 Deno.test("ruleHook() logs the program's stdout at info and stderr at warn, like a script", async () => {
-  const [rule] = rules(
+  const [rule] = await rules(
     `events_reactor:\n  talk:\n    run: ["sh", "-c", "echo said-out; echo said-err >&2"]\n`,
   );
   const { exec } = await import("../exec/run.ts");

@@ -18,7 +18,6 @@ import { checkConfigDir, checkOwnership } from "./security.ts";
 import { loadTsFile } from "./ts_loader.ts";
 import type { TsConfigRuntime } from "./ts_runtime.ts";
 import { validateTs, validateYaml } from "./validate.ts";
-import { parseYamlFile } from "./yaml.ts";
 
 /** Options for {@link loadConfig}. */
 export interface LoadOptions {
@@ -70,6 +69,8 @@ async function loadFile(path: string, opts: LoadOptions, into: string[]): Promis
   if (k === "yaml") {
     let doc;
     try {
+      // loaded only for YAML configs: the embedded default and TS configs never pay for it
+      const { parseYamlFile } = await import("./yaml.ts");
       doc = await parseYamlFile(real);
     } catch (err) {
       if (err instanceof ConfigError) into.push(...err.problems);

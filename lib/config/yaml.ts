@@ -1,11 +1,11 @@
 /**
  * Read one `reactor.yaml`: parse with positions, so that every problem found later in any part
  * of it (rules, hook settings, the Docker hosts) is `file:line:col: …`. Parsing and locating are
- * linear (`yaml_positions.ts`), so a file with 60,000 rules validates in about a second.
+ * linear (`yaml_positions.ts`), so a file with 60,000 rules validates in about a second. Only a
+ * file with broken syntax loads the second parser (the `yaml` package) to explain it.
  *
  * @module
  */
-import { LineCounter, parseDocument } from "yaml";
 import { type FieldPath, type Locate, Problems } from "./problems.ts";
 import {
   lineIndex,
@@ -30,7 +30,10 @@ export interface YamlDoc {
 const MAX_SYNTAX_PROBLEMS = 20;
 
 /** Parse YAML text. `file` is used in messages only. */
-export function parseYamlText(text: string, file: string): YamlDoc & { ok: boolean } {
+export async function parseYamlText(
+  text: string,
+  file: string,
+): Promise<YamlDoc & { ok: boolean }> {
   const at = lineIndex(text);
   const pos = (offset: number) => {
     const { line, col } = at(offset);
@@ -53,7 +56,7 @@ export function parseYamlText(text: string, file: string): YamlDoc & { ok: boole
   } catch (err) {
     return {
       value: undefined,
-      problems: explainSyntax(text, file, err as YamlSyntaxError),
+      problems: await explainSyntax(text, file, err as YamlSyntaxError),
       ok: false,
     };
   }
@@ -66,7 +69,11 @@ export function parseYamlText(text: string, file: string): YamlDoc & { ok: boole
  * Problems for a file js-yaml refused: the `yaml` package explains syntax errors better (with a
  * code we map to a fix), so it reads the file again (only broken files pay for it).
  */
-function explainSyntax(text: string, file: string, e: YamlSyntaxError): Problems {
+async function explainSyntax(
+  text: string,
+  file: string,
+  e: YamlSyntaxError,
+): Promise<Problems> {
   const problems = new Problems(() => file);
   if (/duplicated mapping key/.test(e.reason)) {
     problems.plain(
@@ -74,6 +81,7 @@ function explainSyntax(text: string, file: string, e: YamlSyntaxError): Problems
     );
     return problems;
   }
+  const { LineCounter, parseDocument } = await import("yaml");
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false });
   for (const err of doc.errors.slice(0, MAX_SYNTAX_PROBLEMS)) {
@@ -118,16 +126,16 @@ function yamlFix(code: string): string {
 
 /** Read and parse a YAML file. */
 export async function parseYamlFile(path: string): Promise<YamlDoc & { ok: boolean }> {
-  return parseYamlText(await readConfigText(path), path);
+  return await parseYamlText(await readConfigText(path), path);
 }
 
 /** Parse and validate YAML text into one file's part (for tests and tools). */
-export function loadYamlText(
+export async function loadYamlText(
   text: string,
   file: string,
   registry: readonly BuiltinHook[] = [],
-): { part: ConfigPart; problems: string[] } {
-  const doc = parseYamlText(text, file);
+): Promise<{ part: ConfigPart; problems: string[] }> {
+  const doc = await parseYamlText(text, file);
   if (!doc.ok) return { part: emptyPart(), problems: doc.problems.list };
   const part = validateYaml(doc.value, doc.problems, registry);
   return { part, problems: doc.problems.list };

@@ -9,11 +9,12 @@
  * - a TS function from `reactor.config.ts` (passed as is).
  *
  * {@link renderConfig} runs any of them and turns every failure into one {@link RenderError}.
+ * Nunjucks is loaded at the first render (a daemon without a balancer never pays for it).
  *
  * @module
  */
 // @ts-types="@types/nunjucks"
-import nunjucks from "nunjucks";
+import type nunjucks from "nunjucks";
 import builtinTemplate from "./haproxy.cfg.njk" with { type: "text" };
 import { RenderError } from "./errors.ts";
 import type { BalancerModel } from "./model.ts";
@@ -31,9 +32,17 @@ function describe(r: Renderer): string {
   return SOURCES.get(r) ?? "the render function";
 }
 
-function environment(loader: nunjucks.ILoader | null): nunjucks.Environment {
+type Nunjucks = typeof nunjucks;
+let loading: Promise<Nunjucks> | undefined;
+
+/** The Nunjucks module, imported once, on first use. */
+function loadNunjucks(): Promise<Nunjucks> {
+  return loading ??= import("nunjucks").then((m) => m.default);
+}
+
+function environment(nj: Nunjucks, loader: nunjucks.ILoader | null): nunjucks.Environment {
   // HAProxy config is not HTML: no autoescape. Values in the model are validated already.
-  return new nunjucks.Environment(loader, { autoescape: false, throwOnUndefined: true });
+  return new nj.Environment(loader, { autoescape: false, throwOnUndefined: true });
 }
 
 function context(model: BalancerModel): Record<string, unknown> {
@@ -49,22 +58,27 @@ function context(model: BalancerModel): Record<string, unknown> {
  * ```
  */
 export function builtinRenderer(): Renderer {
-  const env = environment(null);
-  const compiled = new nunjucks.Template(BUILTIN_TEMPLATE, env, "builtin haproxy.cfg.njk", true);
-  const r: Renderer = (model) => compiled.render(context(model));
+  let compiled: nunjucks.Template | undefined;
+  const r: Renderer = async (model) => {
+    if (!compiled) {
+      const nj = await loadNunjucks();
+      const env = environment(nj, null);
+      compiled = new nj.Template(BUILTIN_TEMPLATE, env, "builtin haproxy.cfg.njk", true);
+    }
+    return compiled.render(context(model));
+  };
   SOURCES.set(r, "the built-in template");
   return r;
 }
 
-/** Reads templates from one directory; names may not leave it. */
-class DirLoader extends nunjucks.Loader {
-  constructor(readonly dir: string) {
-    super();
-  }
-  getSource(name: string): nunjucks.LoaderSource {
-    const path = resolveIn(this.dir, name);
-    return { src: Deno.readTextFileSync(path), path, noCache: true };
-  }
+/** A loader that reads templates from one directory; names may not leave it. */
+function dirLoader(dir: string): nunjucks.ILoader {
+  return {
+    getSource(name: string): nunjucks.LoaderSource {
+      const path = resolveIn(dir, name);
+      return { src: Deno.readTextFileSync(path), path, noCache: true };
+    },
+  };
 }
 
 /** `dir` + `name`, refusing absolute names and `..` that would leave `dir`. */
@@ -96,8 +110,11 @@ export interface TemplateLocation {
  * ```
  */
 export function templateRenderer(loc: TemplateLocation): Renderer {
-  const env = environment(new DirLoader(loc.dir));
-  const r: Renderer = (model) => env.render(loc.file, context(model));
+  let env: nunjucks.Environment | undefined;
+  const r: Renderer = async (model) => {
+    env ??= environment(await loadNunjucks(), dirLoader(loc.dir));
+    return env.render(loc.file, context(model));
+  };
   SOURCES.set(r, `template "${resolveIn(loc.dir, loc.file)}"`);
   return r;
 }

@@ -20,10 +20,8 @@ import type { PluginLog } from "./network.ts";
 import { L2vlanError } from "./protocol.ts";
 import { StateStore } from "./state.ts";
 
-/** Default socket: dockerd finds a legacy plugin named `l2vlan` here. */
-export const DEFAULT_L2VLAN_SOCKET = "/run/docker/plugins/l2vlan.sock";
-/** Default state directory. */
-export const DEFAULT_L2VLAN_STATE_DIR = "/var/lib/l2vlan";
+import { DEFAULT_L2VLAN_SOCKET, DEFAULT_L2VLAN_STATE_DIR } from "./defaults.ts";
+export { DEFAULT_L2VLAN_SOCKET, DEFAULT_L2VLAN_STATE_DIR };
 
 /** Options for {@link serveL2vlan}. */
 export interface ServeL2vlanOptions {
