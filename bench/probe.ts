@@ -10,6 +10,9 @@
  *   the engine counters);
  * - on a `gc` line: a full GC, then the stats.
  *
+ * With `BENCH_PROFILE=<dir>` in its environment it records a CPU profile from "up" until it
+ * stops, into `<dir>/probe-<pid>.cpuprofile` (summarise with `bench/profile.ts`).
+ *
  * Run: `deno run -A --v8-flags=--expose-gc bench/probe.ts '<json ProbeOptions>'`.
  *
  * @module
@@ -18,6 +21,7 @@ import { endpointConnector } from "../lib/docker/connector.ts";
 import type { Hook } from "../lib/engine/hook.ts";
 import { Reactor } from "../lib/engine/reactor.ts";
 import { getLog, setupLogging } from "../lib/log.ts";
+import { withCpuProfile } from "./profile.ts";
 
 /** What the probe runs. */
 export interface ProbeOptions {
@@ -104,7 +108,7 @@ async function main(o: ProbeOptions): Promise<void> {
   const ac = new AbortController();
   Deno.addSignalListener("SIGTERM", () => ac.abort());
   const running = reactor.run(ac.signal);
-  (async () => {
+  const isUp = (async () => {
     while (!ac.signal.aborted) {
       const up = reactor.hostStatus().filter((h) => h.state === "up").length;
       if (up >= (o.minUp ?? o.hosts.length)) {
@@ -146,7 +150,11 @@ async function main(o: ProbeOptions): Promise<void> {
       }
     }
   })();
-  await running;
+  const profileDir = Deno.env.get("BENCH_PROFILE");
+  if (profileDir) {
+    await isUp;
+    await withCpuProfile(() => running, { file: `${profileDir}/probe-${Deno.pid}.cpuprofile` });
+  } else await running;
   out({ t: "stopped" });
 }
 

@@ -17,6 +17,9 @@
  * 9. `extras`: every `bench/*_bench.ts` module exporting `bench(d)` (HAProxy start → first
  *    answered request vs Glue's re-render, config loading at scale).
  *
+ * `BENCH_PROFILE=<dir>` records a CPU profile of every reactor probe process into `<dir>` and
+ * prints the heaviest functions of each after the table.
+ *
  * `BENCH_SCALE=0.1` is a quick smoke run (smaller samples); `BENCH_ONLY=latency,route` runs only
  * the named sections. Reactor and every baseline run as processes of their own.
  *
@@ -30,6 +33,7 @@ import { enginesBench } from "./engines.ts";
 import { latencyBench } from "./latency.ts";
 import { routeBench } from "./route.ts";
 import { soakBench } from "./soak.ts";
+import { type CpuProfile, formatSummary, summarize } from "./profile.ts";
 import { type Row, table } from "./table.ts";
 import { throughputBench } from "./throughput.ts";
 
@@ -119,4 +123,13 @@ if (import.meta.main) {
   }
   // deno-lint-ignore no-console
   console.log(table(rows));
+  const profiles = Deno.env.get("BENCH_PROFILE");
+  if (profiles) {
+    for await (const e of Deno.readDir(profiles)) {
+      if (!e.name.endsWith(".cpuprofile")) continue;
+      const p = JSON.parse(await Deno.readTextFile(`${profiles}/${e.name}`)) as CpuProfile;
+      // deno-lint-ignore no-console
+      console.log(`\n${e.name}\n${formatSummary(summarize(p, 20))}`);
+    }
+  }
 }
