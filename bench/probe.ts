@@ -129,6 +129,7 @@ async function main(o: ProbeOptions): Promise<void> {
         Object.entries(Deno.memoryUsage()).map(([k, v]) => [k, v / 1048576]),
       ),
       rss: rssMiB(),
+      fds: [...Deno.readDirSync("/proc/self/fd")].length,
     });
   (async () => {
     const dec = new TextDecoder();

@@ -11,12 +11,15 @@ export function eventKey(ev: ReactorEvent): string {
   return `${ev.timeNano}|${ev.type}|${ev.rawAction}|${ev.actor.id}`;
 }
 
+/** How many recent event keys a host's duplicate filter remembers. */
+export const DEDUP_WINDOW = 8192;
+
 /** A bounded set that remembers the most recent keys (insertion order eviction). */
 export class Dedup {
   readonly #max: number;
   readonly #set = new Set<string>();
 
-  constructor(max = 8192, initial: Iterable<string> = []) {
+  constructor(max = DEDUP_WINDOW, initial: Iterable<string> = []) {
     this.#max = max;
     for (const k of initial) this.add(k);
   }

@@ -8,7 +8,7 @@
 import type { HostConnector } from "../docker/connector.ts";
 import type { ReactorEvent } from "../reactor.d.ts";
 import { CursorTracker, HostStateStore } from "./cursor.ts";
-import { Dedup } from "./dedup.ts";
+import { Dedup, DEDUP_WINDOW } from "./dedup.ts";
 import type { HostContext } from "./hook.ts";
 import type { HostState } from "./observer.ts";
 
@@ -92,7 +92,7 @@ export class HostRuntime {
       return `Cursor file ${this.store.path} belongs to ${state.endpoint}, not ${endpoint}: starting with a full resync`;
     }
     this.tracker = new CursorTracker(state.since);
-    this.dedup = new Dedup(8192, state.recent);
+    this.dedup = new Dedup(DEDUP_WINDOW, state.recent);
     this.doneKeys = new Dedup(RECENT_KEYS, state.recent);
     this.handledStart = new Map(Object.entries(state.started ?? {}));
     return warning;
