@@ -24,9 +24,14 @@ export const LIFECYCLE: Readonly<Record<string, { action: string; health?: strin
 const HANDLER_OPTION_KEYS = ["run", "webhook", "name", "hosts", "timeout"];
 const ON_KEYS = ["match", ...HANDLER_OPTION_KEYS];
 
-function matcherOf(pred: (e: ReactorEvent) => boolean, summary: string): EventMatcher {
+function matcherOf(
+  pred: (e: ReactorEvent) => boolean,
+  summary: string,
+  containerOnly: boolean,
+): EventMatcher {
   const fn = ((e: ReactorEvent) => pred(e)) as EventMatcher;
   Object.defineProperty(fn, "summary", { value: summary });
+  Object.defineProperty(fn, "containerOnly", { value: containerOnly });
   return fn;
 }
 
@@ -38,6 +43,7 @@ export function lifecycleMatcher(key: string): EventMatcher | undefined {
     (e) =>
       e.type === "container" && e.action === l.action && (!l.health || e.healthStatus === l.health),
     `type=container action=${l.action}${l.health ? ` health=${l.health}` : ""}`,
+    true,
   );
 }
 
@@ -120,7 +126,7 @@ export function validateHandlers(
       [key],
       "onEvent",
       v,
-      matcherOf(() => true, "*"),
+      matcherOf(() => true, "*", false),
       HANDLER_OPTION_KEYS,
     );
     return h ? [h] : [];

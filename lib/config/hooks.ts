@@ -52,6 +52,21 @@ function hostsOk(hosts: readonly string[] | undefined, ev: ReactorEvent): boolea
   return !hosts || hosts.includes(ev.hostId);
 }
 
+/**
+ * Whether a rule reads the inspected container. It does not when its templates use only what the
+ * event carries: for a container event the engine puts the name, image and labels in its
+ * attributes, so only `%%ip%%` (and, for other events, the container's name, image and labels)
+ * needs an inspect. A webhook body may use anything: it counts as reading the container.
+ */
+export function ruleReadsContainer(rule: RuleSpec): boolean {
+  if (rule.webhook) return true;
+  const keys = [...rule.run, ...rule.env.map(([, t]) => t)].flatMap(templateKeys);
+  return keys.some((k) =>
+    k === "ip" ||
+    !rule.match.containerOnly && (k === "name" || k === "image" || k.startsWith("label."))
+  );
+}
+
 /** Total time budget of a rule with retries (per-attempt timeout × attempts + backoffs). */
 export function ruleBudgetMs(rule: RuleSpec): number | undefined {
   if (rule.timeoutMs === undefined) return undefined;
@@ -82,6 +97,7 @@ export function ruleHook(rule: RuleSpec, webhooks?: WebhookDispatcher): Hook {
     name: `rule:${rule.name}`,
     kind: "rule",
     rule: rule.name,
+    needsContainer: ruleReadsContainer(rule),
     timeoutMs: ruleBudgetMs(rule),
     wants: (ev) => hostsOk(rule.hosts, ev) && rule.match(ev),
     start: rule.warnings.length

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { configHooks, handlerHook, ruleBudgetMs, ruleHook } from "./hooks.ts";
+import { configHooks, handlerHook, ruleBudgetMs, ruleHook, ruleReadsContainer } from "./hooks.ts";
 import { loadYamlText } from "./yaml.ts";
 import { validateTs as validateTsPart } from "./validate.ts";
 import { Problems } from "./problems.ts";
@@ -354,4 +354,32 @@ Deno.test("ruleHook() logs the program's stdout at info and stderr at warn, like
   const ran = lines.find((l) => l.message === "Rule ran")!;
   assert.equal(ran.level, "info");
   assert.equal(ran.fields?.["cmd"], "sh -c 'echo said-out; echo said-err >&2'");
+});
+
+Deno.test("ruleReadsContainer(): only %%ip%%, a webhook, or container fields of other events need an inspect", async () => {
+  const [byEvent, byIp, anyType, withEnv, hook] = await rules(`events_reactor:
+  byEvent:
+    event: { type: container, action: start }
+    run: [notify, "%%name%%", "%%image%%", "%%label.team%%", "%%id%%", "%%action%%"]
+  byIp:
+    event: { type: container, action: start }
+    run: [notify, "%%ip%%"]
+  anyType:
+    event: { action: connect }
+    run: [notify, "%%name%%"]
+  withEnv:
+    event: { type: container }
+    run: [notify]
+    env: { ADDR: "%%ip%%" }
+  hook:
+    event: { type: container }
+    webhook: { url: "http://127.0.0.1:9/x" }
+`);
+  assert.equal(ruleReadsContainer(byEvent!), false, "the event's attributes carry these");
+  assert.equal(ruleReadsContainer(byIp!), true);
+  assert.equal(ruleReadsContainer(anyType!), true, "a network event's name is the network's");
+  assert.equal(ruleReadsContainer(withEnv!), true);
+  assert.equal(ruleReadsContainer(hook!), true);
+  assert.equal(ruleHook(byEvent!).needsContainer, false);
+  assert.equal(ruleHook(byIp!).needsContainer, true);
 });

@@ -15,6 +15,8 @@ export interface EventMatcher {
   (event: ReactorEvent): boolean;
   /** `type=container action=start actor.name=sentry_web`, or `*` for catch-all. */
   readonly summary: string;
+  /** The selector says `type: container` (no other type of event can match). */
+  readonly containerOnly: boolean;
 }
 
 /** A problem found while compiling a selector: `path` is relative to the selector. */
@@ -155,6 +157,7 @@ export function compileMatch(
   /** Predicates: cheap ones (exact strings) run first. */
   const preds: { p: (e: ReactorEvent) => boolean; cheap: boolean }[] = [];
   const summary: string[] = [];
+  let containerOnly = false;
   const add = (
     path: (string | number)[],
     value: unknown,
@@ -200,6 +203,7 @@ export function compileMatch(
         switch (key) {
           case "type":
             add([key], value, (m) => (e) => m(e.type), "type");
+            containerOnly = value === "container";
             break;
           case "action":
             add(
@@ -268,5 +272,6 @@ export function compileMatch(
         return true;
       }) as EventMatcher;
   Object.defineProperty(fn, "summary", { value: summary.length ? summary.join(" ") : "*" });
+  Object.defineProperty(fn, "containerOnly", { value: containerOnly });
   return { matcher: fn, problems: [] };
 }
