@@ -111,7 +111,7 @@ export async function routeBench(d: TestDockerd, samples: number): Promise<Row[]
         reactor: med("reactor"),
         baseline: med("seed"),
         unit: "ms",
-        baselineName: "seed shell loop: docker events + inspect + nsenter",
+        baselineName: "original shell loop: docker events + inspect + nsenter",
         target: { ratio: 0.3 },
       },
     ];
