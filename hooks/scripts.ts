@@ -134,6 +134,22 @@ export async function assertSafeScript(
 /** Exit code of timeout(1) when the time limit hit. */
 export const TIMEOUT_EXIT = 124;
 
+/** Throw a timeout {@link CommandError} when timeout(1) ended `script` (exit 124). */
+export function throwIfTimedOut(
+  script: string,
+  r: { code: number; stderr: string },
+  timeoutMs: number,
+): void {
+  if (r.code !== TIMEOUT_EXIT) return;
+  throw new CommandError({
+    argv: [script],
+    code: r.code,
+    stderr: r.stderr,
+    reason: "timeout",
+    detail: `${timeoutMs} ms`,
+  });
+}
+
 /** The argv that runs a script under timeout(1) (pure). */
 export function scriptArgv(path: string, timeoutMs: number): string[] {
   const secs = Math.max(0.001, timeoutMs / 1000).toFixed(3);
@@ -227,15 +243,7 @@ export function scriptsHook(opts: ScriptsHookOptions = {}): Hook {
           detail: err.reason === "timeout" ? `${timeoutMs} ms` : undefined,
         });
       }
-      if (r.code === TIMEOUT_EXIT) {
-        throw new CommandError({
-          argv: [path],
-          code: r.code,
-          stderr: r.stderr,
-          reason: "timeout",
-          detail: `${timeoutMs} ms`,
-        });
-      }
+      throwIfTimedOut(path, r, timeoutMs);
       log.info("Script finished", { code: r.code, durationMs: Math.round(r.durationMs) });
     },
   };

@@ -16,11 +16,12 @@ import {
   scriptArgv,
   scriptEnv,
   scriptSafetyProblem as safetyProblem,
+  throwIfTimedOut,
   TIMEOUT_EXIT,
 } from "../../hooks/scripts.ts";
 import { eventToJson } from "../docker/normalize.ts";
 import type { ContainerInfo, ReactorEvent } from "../reactor.d.ts";
-import { CommandError, ReactorError } from "../errors.ts";
+import { type CommandError, ReactorError } from "../errors.ts";
 import type { Run } from "../exec/run.ts";
 import type { Log } from "../log.ts";
 import type { GlueHandlerSpec } from "./handlers.ts";
@@ -151,14 +152,6 @@ export async function runGlueScript(spec: GlueHandlerSpec, opts: GlueScriptOptio
     onLine: (stream, line) =>
       stream === "stdout" ? log.info(line, { stream }) : log.warn(line, { stream }),
   });
-  if (r.code === TIMEOUT_EXIT) {
-    throw new CommandError({
-      argv: [script],
-      code: r.code,
-      stderr: r.stderr,
-      reason: "timeout",
-      detail: `${timeoutMs} ms`,
-    });
-  }
+  throwIfTimedOut(script, r, timeoutMs);
   log.info("Glue script finished", { code: r.code, ms: Math.round(r.durationMs) });
 }
