@@ -32,7 +32,8 @@ export async function soakBench(d: TestDockerd, n: number): Promise<Row[]> {
       await d.docker("rm", "-f", id);
     };
     await pool(Array.from({ length: warm }, (_, i) => i), 8, lifecycle);
-    const rssWarm = Number((await settledStats(probe)).rss);
+    const warmStats = await settledStats(probe);
+    const rssWarm = Number(warmStats.rss);
     await pool(Array.from({ length: n - warm }, (_, i) => warm + i), 8, async (i) => {
       await lifecycle(i);
       if (i % 200 === 0) progress(`soak: ${i}/${n}`);
@@ -63,6 +64,13 @@ export async function soakBench(d: TestDockerd, n: number): Promise<Row[]> {
         unit: "MiB",
         baselineName: `after ${warm} (warm-up); both once memory settled`,
         target: { ratio: 1.1 },
+      },
+      {
+        metric: `soak: live JS heap after ${n} real lifecycles`,
+        reactor: Number(end.heapUsed),
+        baseline: Number(warmStats.heapUsed),
+        unit: "MiB",
+        baselineName: `after ${warm} (warm-up), after a full GC`,
       },
     ];
   } finally {
