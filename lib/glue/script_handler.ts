@@ -21,7 +21,7 @@ import {
 } from "../../hooks/scripts.ts";
 import { eventToJson } from "../docker/normalize.ts";
 import type { ContainerInfo, ReactorEvent } from "../reactor.d.ts";
-import { type CommandError, ReactorError } from "../errors.ts";
+import { ReactorError } from "../errors.ts";
 import type { Run } from "../exec/run.ts";
 import type { Log } from "../log.ts";
 import type { GlueHandlerSpec } from "./handlers.ts";
@@ -127,7 +127,7 @@ export interface GlueScriptOptions {
 
 /**
  * Run a `ScriptHandler` for one event. Resolves when the script exits 0; rejects with
- * {@link CommandError} on a non-zero exit or timeout, and with `UnsafeScriptError` when the
+ * `CommandError` on a non-zero exit or timeout, and with `UnsafeScriptError` when the
  * script or its directory is writable by others (as root).
  *
  * @example
