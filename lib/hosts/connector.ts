@@ -104,6 +104,8 @@ export function createConnector(cfg: HostConfig, deps: ConnectorDeps): Configure
     } catch (err) {
       client.close();
       if (signal.aborted) throw err;
+      // ssh's own reason (its exit status and stderr) arrives just after the failed request
+      await (transport as Partial<SshTransport>).bridgesSettled?.(2000);
       throw explainConnectError(cfg, err, transport, limit.aborted);
     }
     if (closed) {

@@ -32,6 +32,11 @@ export interface SshTransport extends Transport {
   readonly activeProcesses: number;
   /** The last ssh failure (`ssh exited with code 255: Permission denied (publickey)`), if any. */
   lastError(): string | undefined;
+  /**
+   * Wait (at most `ms`) until the bridges open now have finished: a request fails as soon as
+   * ssh closes its output, slightly before its exit status (and so {@link lastError}) is known.
+   */
+  bridgesSettled(ms: number): Promise<void>;
   /** Close and wait until every ssh process has exited and the socket is gone. */
   closeAndWait(): Promise<void>;
 }
@@ -190,6 +195,14 @@ export async function openSshTransport(
       return children.size;
     },
     lastError: () => lastError,
+    async bridgesSettled(ms: number) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.allSettled([...pending]),
+        new Promise((r) => timer = setTimeout(r, ms)),
+      ]);
+      clearTimeout(timer);
+    },
     close,
     closeAndWait: async () => {
       close();
