@@ -102,10 +102,11 @@ export function createConnector(cfg: HostConfig, deps: ConnectorDeps): Configure
     try {
       await client.negotiate(AbortSignal.any([signal, limit]));
     } catch (err) {
+      // ssh's own reason (its exit status and stderr) arrives just after the failed request,
+      // and only while the transport is open (closing it kills ssh on purpose)
+      if (!signal.aborted) await (transport as Partial<SshTransport>).bridgesSettled?.(2000);
       client.close();
       if (signal.aborted) throw err;
-      // ssh's own reason (its exit status and stderr) arrives just after the failed request
-      await (transport as Partial<SshTransport>).bridgesSettled?.(2000);
       throw explainConnectError(cfg, err, transport, limit.aborted);
     }
     if (closed) {
