@@ -32,7 +32,7 @@ import type { Inventory } from "./inventory.ts";
 import { ContainerStates } from "./container_state.ts";
 import { KeyedQueue } from "./keyed_queue.ts";
 import type { Observer } from "./observer.ts";
-import { runHooks } from "./run_hooks.ts";
+import { runHooks, wantingHooks } from "./run_hooks.ts";
 import { classifyStart, eventRecord, recordCovers } from "./start_record.ts";
 import { tracksState } from "./event_state.ts";
 
@@ -72,12 +72,12 @@ export interface DispatcherOptions {
 
 type Outcome = "done" | "deferred";
 
-/** A queued event, with whether some hook wanted it when it arrived (under hooks `gen`). */
+/** A queued event, with the hooks that wanted it when it arrived (under hooks `gen`). */
 interface Queued {
   event: ReactorEvent;
   token: number;
   key: string;
-  wanted?: boolean;
+  hooks?: readonly Hook[];
   gen?: number;
 }
 
@@ -99,7 +99,7 @@ export class Dispatcher {
   readonly #o: DispatcherOptions;
   readonly #state: ContainerStates;
   #hooks: readonly Hook[] = [];
-  /** Bumped when the hooks change (a `wanted` computed under older hooks is asked again). */
+  /** Bumped when the hooks change (hooks chosen under older ones are chosen again). */
   #gen = 0;
   /** Some hook reads containers (so starts are inspected for the inventory they rely on). */
   #someNeedContainer = false;
@@ -144,13 +144,13 @@ export class Dispatcher {
         this.#o.log.warn(`Event tap failed: ${errorMessage(err)}`);
       }
     }
-    const wanted = this.#wanted(ev);
-    if (!wanted && !tracksState(ev)) {
+    const hooks = wantingHooks(this.#hooks, ev, this.#o.log);
+    if (hooks.length === 0 && !tracksState(ev)) {
       h.tracker.observe(ev.timeNano);
       h.doneKeys.add(key);
       return;
     }
-    this.#push(h, { event: ev, token: h.tracker.begin(ev.timeNano), key, wanted, gen: this.#gen });
+    this.#push(h, { event: ev, token: h.tracker.begin(ev.timeNano), key, hooks, gen: this.#gen });
   }
 
   /** Queue again the events a broken session left (call when the next session is up). */
@@ -209,40 +209,13 @@ export class Dispatcher {
     }
   }
 
-  /** Some hook wants `ev` (a throwing filter counts: runHooks reports it). */
-  #wanted(ev: ReactorEvent): boolean {
-    for (const hook of this.#hooks) {
-      try {
-        if (hook.wants(ev)) return true;
-      } catch {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** The hooks that want `ev`, each asked once (a throwing filter is logged and skipped). */
-  #wanting(ev: ReactorEvent): Hook[] {
-    const out: Hook[] = [];
-    for (const hook of this.#hooks) {
-      try {
-        if (hook.wants(ev)) out.push(hook);
-      } catch (err) {
-        this.#o.log.error(`Hook "${hook.name}" filter failed: ${errorMessage(err)}`, {
-          host: ev.hostId,
-        });
-      }
-    }
-    return out;
-  }
-
   #push(h: HostRuntime, d: Queued): void {
     const epoch = h.epoch;
     this.queue.push(queueKey(d.event), async () => {
       let outcome: Outcome | "synthesized" | "skipped" = "done";
       try {
-        const hint = d.gen === this.#gen ? d.wanted : undefined;
-        outcome = await this.#handle(h, d.event, "event", epoch, false, hint);
+        const hooks = d.gen === this.#gen ? d.hooks : undefined;
+        outcome = await this.#handle(h, d.event, "event", epoch, false, hooks);
       } finally {
         if (outcome === "deferred") {
           h.deferred.push(d);
@@ -259,7 +232,7 @@ export class Dispatcher {
   /**
    * Handle one event. A `resync` trigger is a synthesized start: it runs as a real start when
    * this incarnation's start was never handled ("synthesized"), else only the hooks' `resync`.
-   * `wanted === false`: no hook wanted it on arrival (the hooks did not change since).
+   * `wanting`: the hooks that wanted it on arrival (the hooks did not change since).
    */
   async #handle(
     h: HostRuntime,
@@ -267,14 +240,14 @@ export class Dispatcher {
     trigger: Trigger,
     epoch: number,
     force = false,
-    wanted?: boolean,
+    wanting?: readonly Hook[],
   ): Promise<Outcome | "synthesized" | "skipped"> {
     const host = h.ctx;
     if (!host) return "deferred";
     if (epoch <= h.brokenEpoch && !this.#o.once) return "deferred";
     const cid = ev.type === "container" ? ev.actor.id : ev.actor.attributes["container"];
     const isStart = ev.type === "container" && ev.action === "start";
-    const hooks = wanted === false ? [] : this.#wanting(ev);
+    const hooks = wanting ?? wantingHooks(this.#hooks, ev, this.#o.log);
     // the inventory is kept current for hooks that read containers and for its subscribers
     const inventory = this.#someNeedContainer || this.#o.inventory.watched;
     if (!isStart && trigger === "event" && !force && hooks.length === 0) {
@@ -323,7 +296,6 @@ export class Dispatcher {
     if (movedOn) fields.movedOn = true;
     const outcomes = await runHooks({
       hooks,
-      filtered: true,
       event: ev,
       container,
       movedOn,

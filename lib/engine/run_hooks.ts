@@ -37,18 +37,34 @@ export interface RunHooksInput {
   timeoutMs: number;
   /** Aborted on shutdown; combined with each hook's timeout signal. */
   signal?: AbortSignal;
-  /** Every hook in `hooks` already said it wants the event (`wants()` is not asked again). */
-  filtered?: boolean;
 }
 
-/** Run every hook that wants the event (or has `resync` for resync triggers). */
+/**
+ * The hooks that want `ev`, in order, each asked once. A filter that throws is logged and its
+ * hook left out.
+ */
+export function wantingHooks(hooks: readonly Hook[], ev: ReactorEvent, log: Log): Hook[] {
+  const out: Hook[] = [];
+  for (const hook of hooks) {
+    try {
+      if (hook.wants(ev)) out.push(hook);
+    } catch (err) {
+      log.error(`Hook "${hook.name}" filter failed: ${errorMessage(err)}`, { host: ev.hostId });
+    }
+  }
+  return out;
+}
+
+/**
+ * Run `hooks` (those that want the event, see {@link wantingHooks}; for resync triggers only
+ * those with `resync`).
+ */
 export async function runHooks(input: RunHooksInput): Promise<HookOutcome[]> {
   const out: HookOutcome[] = [];
   const ev = input.event;
   const outer = input.signal;
   for (const hook of input.hooks) {
     if (input.trigger === "resync" && !hook.resync) continue;
-    if (!input.filtered && !safeWants(hook, ev, input.log)) continue;
     const timeoutMs = hook.timeoutMs ?? input.timeoutMs;
     // one controller per hook, aborted by its timeout or by shutdown (a listener is cheaper
     // than a dependent signal from AbortSignal.any)
@@ -98,13 +114,4 @@ export async function runHooks(input: RunHooksInput): Promise<HookOutcome[]> {
     }
   }
   return out;
-}
-
-function safeWants(hook: Hook, ev: ReactorEvent, log: Log): boolean {
-  try {
-    return hook.wants(ev);
-  } catch (err) {
-    log.error(`Hook "${hook.name}" filter failed: ${errorMessage(err)}`);
-    return false;
-  }
 }
