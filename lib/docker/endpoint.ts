@@ -97,6 +97,7 @@ export interface Transport {
   readonly request?: (req: UnixRequest) => Promise<Response>;
   /** Human description used in logs and errors (`unix:///var/run/docker.sock`). */
   readonly describe: string;
+  /** Release the connections. Idempotent: the engine and a connector may both call it. */
   close(): void;
 }
 
@@ -121,7 +122,16 @@ export async function openTransport(ep: Endpoint, tls?: ClientTls): Promise<Tran
       }
     }
     const client = Deno.createHttpClient(opts as Deno.CreateHttpClientOptions);
-    return { baseUrl: ep.url, client, describe: ep.url, close: () => client.close() };
+    let closed = false;
+    return {
+      baseUrl: ep.url,
+      client,
+      describe: ep.url,
+      close: () => {
+        if (!closed) client.close();
+        closed = true;
+      },
+    };
   }
   throw new UsageError(
     `Docker host ${ep.url}: ssh transport must be opened with openSshTransport() (lib/hosts/ssh.ts)`,
@@ -146,6 +156,7 @@ export function unixTransport(path: string, describe = `unix://${path}`): Transp
     close: () => {
       http.close();
       fallback?.close();
+      fallback = undefined;
     },
   };
 }

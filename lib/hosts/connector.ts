@@ -95,7 +95,7 @@ export function createConnector(cfg: HostConfig, deps: ConnectorDeps): Configure
     if (ep.kind === "ssh") {
       transport = await openSshTransport(ep, { log, sshArgs: cfg.sshArgs, spawn: deps.spawn });
     } else {
-      transport = closeOnce(await openTransport(ep, cfg.clientTls));
+      transport = await openTransport(ep, cfg.clientTls);
     }
     const client = new DockerClient({ hostId: cfg.id, transport });
     const limit = AbortSignal.timeout(deps.connectTimeoutMs ?? 10_000);
@@ -171,19 +171,4 @@ export function explainConnectError(
     }`;
   }
   return new DockerConnectError(where, detail, { cause: err });
-}
-
-/** The engine and this connector may both close a client: make the second close a no-op. */
-function closeOnce(t: Transport): Transport {
-  let done = false;
-  return {
-    baseUrl: t.baseUrl,
-    client: t.client,
-    describe: t.describe,
-    close: () => {
-      if (done) return;
-      done = true;
-      t.close();
-    },
-  };
 }
