@@ -89,11 +89,9 @@ export function parseEndpoint(raw: string, opts: { tls?: boolean } = {}): Endpoi
 export interface Transport {
   /** `http://docker` for unix sockets, `https://host:port` for TCP. */
   readonly baseUrl: string;
-  readonly client: Deno.HttpClient;
-  /**
-   * Optional: send requests without `fetch` (unix sockets, see `unix_http.ts`); `client` is
-   * then only a fallback for code that copies a transport without this field.
-   */
+  /** The `fetch` client (TCP, TLS, the ssh bridge); absent when {@link request} sends. */
+  readonly client?: Deno.HttpClient;
+  /** Send requests without `fetch` (unix sockets, see `unix_http.ts`). */
   readonly request?: (req: UnixRequest) => Promise<Response>;
   /** Human description used in logs and errors (`unix:///var/run/docker.sock`). */
   readonly describe: string;
@@ -144,20 +142,11 @@ export async function openTransport(ep: Endpoint, tls?: ClientTls): Promise<Tran
  */
 export function unixTransport(path: string, describe = `unix://${path}`): Transport {
   const http = new UnixHttpClient(path);
-  let fallback: Deno.HttpClient | undefined;
   return {
     baseUrl: "http://docker",
-    // created on first use only: a transport copied without `request` still works
-    get client() {
-      return fallback ??= Deno.createHttpClient({ proxy: { transport: "unix", path } });
-    },
     request: (req) => http.request(req),
     describe,
-    close: () => {
-      http.close();
-      fallback?.close();
-      fallback = undefined;
-    },
+    close: () => http.close(),
   };
 }
 
