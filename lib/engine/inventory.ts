@@ -49,27 +49,13 @@ interface Sub {
 export class Inventory {
   readonly #hosts = new Map<string, HostView>();
   readonly #subs = new Set<Sub>();
-  #pins = 0;
 
   /**
-   * True when someone relies on the view being current (a subscriber, or a reader that called
-   * {@link keep}): the engine then inspects every start, even when no hook needs the container.
+   * True when someone subscribed (relies on the view being current): the engine then inspects
+   * every start, even when no hook needs the container.
    */
   get watched(): boolean {
-    return this.#subs.size > 0 || this.#pins > 0;
-  }
-
-  /**
-   * Keep the view current for a reader that polls it without subscribing (a status view);
-   * returns the function that releases it.
-   */
-  keep(): () => void {
-    this.#pins++;
-    let released = false;
-    return () => {
-      if (!released) this.#pins--;
-      released = true;
-    };
+    return this.#subs.size > 0;
   }
 
   /** Register a host (the engine does, for each configured host). */
