@@ -139,15 +139,8 @@ function stderrWriter(line: string): void {
   }
 }
 
-/** Severity order of {@link LOG_LEVELS}. */
-const ORDER: Record<LogLevel, number> = {
-  trace: 0,
-  debug: 1,
-  info: 2,
-  warning: 3,
-  error: 4,
-  fatal: 5,
-};
+/** Severity of each level: its place in {@link LOG_LEVELS}. */
+const ORDER = Object.fromEntries(LOG_LEVELS.map((l, i) => [l, i])) as Record<LogLevel, number>;
 /**
  * The lowest level `setupLogging` lets through: records below it are dropped before any work
  * (no field merging, no LogTape call). Until logging is set up, LogTape decides.
